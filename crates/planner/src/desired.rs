@@ -9,7 +9,7 @@ use crate::scope::InScopeEni;
 use crate::services::{ServiceMatch, service_for};
 use crate::sources::{ExternalSource, Source, external_sources};
 use ipnet::IpNet;
-use model::{EniId, GroupId, Settings, Topology, VpcId};
+use model::{EniId, GroupId, PrefixListId, Settings, Topology, VpcId};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -79,8 +79,9 @@ impl Desired {
 /// The services palosync cannot use: names held by objects that are not ours and differ.
 pub type ServiceVeto<'v> = &'v dyn Fn(&ServiceMatch) -> Option<String>;
 
-/// What one permission gives in one VPC, computed once and shared by every interface.
-type PermissionYield = Result<(ServiceMatch, Vec<ExternalSource>), String>;
+/// What one permission gives in one VPC, computed once and shared by every interface: its
+/// service, its external sources, and the referenced prefix lists the topology lacks.
+type PermissionYield = Result<(ServiceMatch, Vec<ExternalSource>, Vec<PrefixListId>), String>;
 
 /// The desired allowances of `enis` (every address of an in-scope family).
 pub fn desired_for<'a>(
@@ -135,14 +136,9 @@ pub fn desired_for<'a>(
                             return Err(reason);
                         }
                         let (sources, missing) = external_sources(permission, topology, blocks);
-                        if let Some(list) = missing.first() {
-                            return Err(format!(
-                                "prefix list {list} is not in the topology read; its entries are unknown"
-                            ));
-                        }
-                        Ok((service, sources))
+                        Ok((service, sources, missing))
                     });
-                let (service, sources) = match produced {
+                let (service, sources, missing) = match produced {
                     Ok(ok) => ok,
                     Err(reason) => {
                         if reported.insert((group_id, backer.permission, &eni.id)) {
@@ -156,6 +152,18 @@ pub fn desired_for<'a>(
                         continue;
                     }
                 };
+                if let Some(list) = missing.first()
+                    && reported.insert((group_id, backer.permission, &eni.id))
+                {
+                    desired.skipped.push(SkippedAllowance {
+                        group: group_id.clone(),
+                        permission: permission.protocol.to_string(),
+                        network_interface: eni.id.clone(),
+                        reason: format!(
+                            "prefix list {list} is not in the topology read; its entries open nothing"
+                        ),
+                    });
+                }
                 for destination in in_scope.addresses() {
                     let paired = sources.iter().filter(|s| s.pairs_with(&destination));
                     for external in paired {

@@ -22,6 +22,8 @@ pub mod scope;
 pub mod services;
 pub mod shadow;
 pub mod sources;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use candidates::{Candidates, PlanError, PlanInput, plan_candidates};
 pub use desired::{Allowance, SkippedAllowance};

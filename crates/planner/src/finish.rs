@@ -16,10 +16,10 @@ use crate::explanation::{Explanation, head_matches};
 use crate::firewall::ServiceContent;
 use crate::operation::{Operation, Plan, ShadowedAllowance, order};
 use crate::ownership::{NameAllocator, NamedAfter};
-use crate::services::{PortService, ServiceRef};
+use crate::services::{PortService, ServiceMatch, ServiceRef};
 use crate::shadow::{PolicyAnswers, query_for, shadowing_rule};
 use crate::sources::Source;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 
 /// Sources by destination: the allowances of one rule with one service.
@@ -91,8 +91,34 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 }
             }
         }
+        // A rule that would be emptied is reused for a new slot on its destination: one
+        // replace instead of a delete, a create and a move.
+        let mut emptied: HashMap<IpAddr, VecDeque<usize>> = HashMap::new();
         for (k, kept) in self.c.kept.iter().enumerate() {
-            self.settle(kept, &merged[k]);
+            let single = self.c.owned[kept.owned].tuples.as_ref().and_then(|t| {
+                match t.destinations.as_slice() {
+                    [destination] => Some(*destination),
+                    _ => None,
+                }
+            });
+            if let Some(destination) = single
+                && kept.kept.values().all(BTreeSet::is_empty)
+                && merged[k].is_empty()
+            {
+                emptied.entry(destination).or_default().push_back(k);
+            }
+        }
+        let mut recycled: Vec<Option<ServiceMatch>> = vec![None; self.c.kept.len()];
+        new_slots.retain(|slot, sources| {
+            let Some(k) = emptied.get_mut(&slot.0).and_then(VecDeque::pop_front) else {
+                return true;
+            };
+            recycled[k] = Some(slot.1);
+            merged[k] = std::mem::take(sources);
+            false
+        });
+        for (k, kept) in self.c.kept.iter().enumerate() {
+            self.settle(kept, &merged[k], recycled[k]);
         }
         for (slot, sources) in &new_slots {
             self.create_for_slot(*slot, sources);
@@ -147,11 +173,19 @@ impl<'c, 'a> Assembler<'c, 'a> {
     }
 
     /// Decide one owned rule in scope: keep, replace (and split), or delete; move if misplaced.
-    fn settle(&mut self, kept: &KeptRule, added: &BTreeMap<Source, usize>) {
+    fn settle(
+        &mut self,
+        kept: &KeptRule,
+        added: &BTreeMap<Source, usize>,
+        recycled_for: Option<ServiceMatch>,
+    ) {
         let c = self.c;
         let owned = &c.owned[kept.owned];
         let name = owned.rule.name.as_str();
-        let mut coverage: Coverage = kept.kept.clone();
+        let mut coverage: Coverage = match recycled_for {
+            Some(_) => BTreeMap::new(),
+            None => kept.kept.clone(),
+        };
         if let Some([destination]) = owned.tuples.as_ref().map(|t| t.destinations.as_slice()) {
             coverage
                 .entry(*destination)
@@ -169,8 +203,8 @@ impl<'c, 'a> Assembler<'c, 'a> {
                     .find_map(|d| c.focus.first_claim(d))
             })
             .unwrap_or(0);
-        let (Some(service), false) = (kept.service, coverage.values().all(BTreeSet::is_empty))
-        else {
+        let service = recycled_for.or(kept.service);
+        let (Some(service), false) = (service, coverage.values().all(BTreeSet::is_empty)) else {
             let why = self.deletion(kept, cause);
             self.dropped_refs
                 .extend(owned.rule.services.iter().cloned());
@@ -288,7 +322,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
         owner: &NamedAfter,
         destinations: &[IpAddr],
         sources: &BTreeSet<Source>,
-        service: crate::services::ServiceMatch,
+        service: ServiceMatch,
         claim: usize,
         split_from: Option<&str>,
     ) {
@@ -335,7 +369,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
         self.operations.push(place);
     }
 
-    fn use_service(&mut self, service: crate::services::ServiceMatch) {
+    fn use_service(&mut self, service: ServiceMatch) {
         if let ServiceRef::Object(object) = service.service {
             self.used_services.insert(object);
         }

@@ -1,0 +1,160 @@
+//! Which network interfaces are behind the firewall ("in scope"), and for which IP family.
+//!
+//! An interface is in scope for a family when it is attached to an instance that is pending or
+//! running, is not one of the firewall's own, and its subnet's effective route table (the
+//! explicitly associated one, else the VPC's main table) sends that family's default route to
+//! the firewall instance, one of its interfaces, or a configured extra target. A route may name
+//! the firewall only by instance id or only by interface id; both count. This module reads the
+//! topology only; it never decides what to allow.
+
+use crate::sources::IpFamily;
+use ipnet::IpNet;
+use model::{
+    EniId, InstanceId, NetworkInterface, RouteDestination, RouteState, RouteTable, Settings,
+    SubnetId, Topology, VpcId,
+};
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// An interface whose addresses of the listed families are reached through the firewall.
+#[derive(Debug, Clone, Copy)]
+pub struct InScopeEni<'a> {
+    pub eni: &'a NetworkInterface,
+    pub instance: &'a InstanceId,
+    pub ipv4: bool,
+    pub ipv6: bool,
+}
+
+impl<'a> InScopeEni<'a> {
+    /// The destination addresses: every private address of an in-scope family.
+    pub fn addresses(&self) -> impl Iterator<Item = IpAddr> + 'a {
+        let v4: &'a [Ipv4Addr] = if self.ipv4 {
+            &self.eni.private_ipv4
+        } else {
+            &[]
+        };
+        let v6: &'a [Ipv6Addr] = if self.ipv6 { &self.eni.ipv6 } else { &[] };
+        v4.iter()
+            .map(|a| IpAddr::V4(*a))
+            .chain(v6.iter().map(|a| IpAddr::V6(*a)))
+    }
+}
+
+/// Every address of an interface, in scope or not.
+pub fn all_addresses(eni: &NetworkInterface) -> impl Iterator<Item = IpAddr> + '_ {
+    let v4 = eni.private_ipv4.iter().map(|a| IpAddr::V4(*a));
+    v4.chain(eni.ipv6.iter().map(|a| IpAddr::V6(*a)))
+}
+
+/// Route tables indexed the way scope resolution asks for them.
+#[derive(Debug)]
+pub struct RouteIndex<'a> {
+    explicit: HashMap<&'a SubnetId, &'a RouteTable>,
+    main: HashMap<&'a VpcId, &'a RouteTable>,
+}
+
+impl<'a> RouteIndex<'a> {
+    pub fn new(topology: &'a Topology) -> Self {
+        let mut explicit = HashMap::new();
+        let mut main = HashMap::new();
+        for table in &topology.route_tables {
+            for association in &table.associations {
+                if let Some(subnet) = &association.subnet_id {
+                    explicit.insert(subnet, table);
+                }
+            }
+            if table.is_main() {
+                main.insert(&table.vpc_id, table);
+            }
+        }
+        Self { explicit, main }
+    }
+
+    /// The explicitly associated table, else the VPC's main table.
+    pub fn effective(&self, subnet: &SubnetId, vpc: &VpcId) -> Option<&'a RouteTable> {
+        self.explicit
+            .get(subnet)
+            .or_else(|| self.main.get(vpc))
+            .copied()
+    }
+
+    /// Whether `subnet` has its own association (and so ignores the main table).
+    pub fn has_explicit(&self, subnet: &SubnetId) -> bool {
+        self.explicit.contains_key(subnet)
+    }
+}
+
+/// What "through the firewall" means for route targets.
+#[derive(Debug)]
+pub struct FirewallTargets<'a> {
+    instance: &'a InstanceId,
+    ids: HashSet<&'a str>,
+}
+
+impl<'a> FirewallTargets<'a> {
+    pub fn new(topology: &'a Topology, settings: &'a Settings) -> Self {
+        let firewall_enis = topology
+            .network_interfaces
+            .iter()
+            .filter(|n| n.attached_instance() == Some(&settings.firewall_instance_id))
+            .map(|n| n.id.as_str());
+        let extra = settings.extra_route_targets.iter().map(String::as_str);
+        Self {
+            instance: &settings.firewall_instance_id,
+            ids: firewall_enis.chain(extra).collect(),
+        }
+    }
+
+    fn is_firewall_eni(&self, eni: &EniId) -> bool {
+        self.ids.contains(eni.as_str())
+    }
+
+    /// Whether `table` sends `family`'s default route through the firewall.
+    pub fn routes_through(&self, table: &RouteTable, family: IpFamily) -> bool {
+        table.routes.iter().any(|route| {
+            let default_of_family = match &route.destination {
+                RouteDestination::Cidr(net @ IpNet::V4(_)) => {
+                    family == IpFamily::V4 && net.prefix_len() == 0
+                }
+                RouteDestination::Cidr(net @ IpNet::V6(_)) => {
+                    family == IpFamily::V6 && net.prefix_len() == 0
+                }
+                _ => false,
+            };
+            default_of_family
+                && route.state == RouteState::Active
+                && (route.targets.instance_id.as_ref() == Some(self.instance)
+                    || route.targets.ids().any(|id| self.ids.contains(id)))
+        })
+    }
+}
+
+/// Every in-scope interface of the topology, in topology order.
+pub fn in_scope_enis<'a>(topology: &'a Topology, settings: &'a Settings) -> Vec<InScopeEni<'a>> {
+    let routes = RouteIndex::new(topology);
+    let firewall = FirewallTargets::new(topology, settings);
+    let instances: HashMap<_, _> = topology.instances.iter().map(|i| (&i.id, i)).collect();
+    topology
+        .network_interfaces
+        .iter()
+        .filter_map(|eni| {
+            let instance_id = eni.attached_instance()?;
+            let instance = instances.get(instance_id)?;
+            if !instance.state.receives_traffic()
+                || instance_id == &settings.firewall_instance_id
+                || firewall.is_firewall_eni(&eni.id)
+            {
+                return None;
+            }
+            let table = routes.effective(&eni.subnet_id, &eni.vpc_id)?;
+            let ipv4 = firewall.routes_through(table, IpFamily::V4);
+            let ipv6 = firewall.routes_through(table, IpFamily::V6);
+            (ipv4 || ipv6).then_some(InScopeEni {
+                eni,
+                instance: instance_id,
+                ipv4,
+                ipv6,
+            })
+        })
+        .collect()
+}

@@ -2,6 +2,8 @@
 //! carry (account 111122223333, us-east-1, event ids `5f0c7e2a-…-<n>` at 01:MM:<n> UTC).
 #![allow(dead_code)]
 
+pub mod synthetic_log;
+
 use events::{EventFilter, Ingest, Skip, SkipReason, Trigger, parse_payload};
 use model::{Provenance, ReconcileKey};
 

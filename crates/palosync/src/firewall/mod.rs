@@ -1,0 +1,245 @@
+//! The executor's side of the firewall: read what is there, ask policy-match questions, write
+//! one plan as one atomic batch, and commit once, scoped to palosync's own administrator.
+//!
+//! This module does IO through the `panos` client and nothing else; what to write is decided
+//! by the planner. It must never write an entry the plan does not name.
+
+pub mod mapping;
+
+use crate::config::{FirewallConfig, TlsChoice};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use panos::{
+    ApiKey, CommitOutcome, CommitRequest, CommitScope, ConfigAction, ConfigEntry, Location,
+    Position, SecurityRule, ServiceObject, Tag,
+};
+use planner::{ObservedRule, ObservedService, Operation, Plan, PolicyAnswers, PolicyMatchQuery};
+use serde::Serialize;
+use std::time::Duration;
+
+/// Policy-match questions in flight at once; the client caps all requests at 5 as well.
+const POLICY_MATCH_CONCURRENCY: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FirewallError {
+    #[error("firewall settings: {0}")]
+    Setup(String),
+    #[error("reading the firewall's rulebase failed: {0}")]
+    Read(#[source] panos::Error),
+    #[error("policy-match check failed: {0}")]
+    PolicyMatch(#[source] panos::Error),
+    #[error("writing the plan failed, nothing was applied: {0}")]
+    Write(#[source] panos::Error),
+    #[error("commit failed: {0}")]
+    Commit(#[source] panos::Error),
+}
+
+impl FirewallError {
+    /// The Lambda `errorType` for this failure.
+    pub fn error_type(&self) -> &'static str {
+        let cause = match self {
+            FirewallError::Setup(_) => return "ConfigInvalid",
+            FirewallError::Commit(panos::Error::JobFailed { .. }) => return "CommitFailed",
+            FirewallError::Read(e)
+            | FirewallError::PolicyMatch(e)
+            | FirewallError::Write(e)
+            | FirewallError::Commit(e) => e,
+        };
+        match cause {
+            panos::Error::Authentication { .. } => "FirewallAuthenticationFailed",
+            panos::Error::LockHeld { .. } => "FirewallLocked",
+            panos::Error::Transport { .. } | panos::Error::HttpStatus { .. } => {
+                "FirewallUnreachable"
+            }
+            _ => "FirewallError",
+        }
+    }
+}
+
+/// What the firewall holds now, in the planner's terms.
+#[derive(Debug, Clone)]
+pub struct FirewallState {
+    /// Every security rule of the vsys, in evaluation order.
+    pub rules: Vec<ObservedRule>,
+    pub services: Vec<ObservedService>,
+    /// Whether the managed tag object exists; rules cannot reference it otherwise.
+    pub managed_tag_exists: bool,
+}
+
+/// How the commit ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum CommitReport {
+    Committed { job_id: u64, warnings: Vec<String> },
+    NothingToCommit,
+    /// The deadline came first; the job goes on and the next invocation sees its outcome.
+    StillRunning { job_id: u64 },
+}
+
+#[derive(Debug)]
+pub struct Firewall {
+    client: panos::Client,
+    location: Location,
+    vsys: String,
+    commit_scope: CommitScope,
+}
+
+impl Firewall {
+    pub fn connect(config: &FirewallConfig, key: ApiKey) -> Result<Self, FirewallError> {
+        let tls = match &config.tls {
+            TlsChoice::Verified { ca_file } => panos::TlsOptions::Verified {
+                ca_file: ca_file.clone(),
+            },
+            TlsChoice::Pinned { sha256 } => panos::TlsOptions::Pinned(
+                sha256
+                    .parse()
+                    .map_err(|e: panos::Error| FirewallError::Setup(e.to_string()))?,
+            ),
+            TlsChoice::Insecure => panos::TlsOptions::Insecure,
+        };
+        let client = panos::Client::builder(config.url.clone())
+            .api_key(key)
+            .tls(tls)
+            .build()
+            .map_err(|e| FirewallError::Setup(e.to_string()))?;
+        let commit_scope = match (&config.admin, config.full_commit) {
+            (_, true) => CommitScope::Full,
+            (Some(admin), false) => CommitScope::PartialAdmins(vec![admin.clone()]),
+            (None, false) => {
+                return Err(FirewallError::Setup(
+                    "PANOS_ADMIN is required for a partial commit".into(),
+                ));
+            }
+        };
+        Ok(Self {
+            client,
+            location: Location::vsys(config.vsys.clone()),
+            vsys: config.vsys.clone(),
+            commit_scope,
+        })
+    }
+
+    pub fn stats(&self) -> panos::ClientStats {
+        self.client.stats()
+    }
+
+    /// Rules, services and tags of the candidate configuration, read concurrently.
+    pub async fn read_state(&self, managed_tag: &str) -> Result<FirewallState, FirewallError> {
+        let (rules, services, tags) = tokio::try_join!(
+            self.client.list::<SecurityRule>(&self.location),
+            self.client.list::<ServiceObject>(&self.location),
+            self.client.list::<Tag>(&self.location),
+        )
+        .map_err(FirewallError::Read)?;
+        Ok(FirewallState {
+            rules: rules.iter().map(mapping::observed_rule).collect(),
+            services: services
+                .iter()
+                .filter_map(mapping::observed_service)
+                .collect(),
+            managed_tag_exists: tags.iter().any(|t| t.name == managed_tag),
+        })
+    }
+
+    /// Ask the firewall each question once, a few at a time.
+    pub async fn answer(&self, queries: &[PolicyMatchQuery]) -> Result<PolicyAnswers, FirewallError> {
+        stream::iter(queries.iter().cloned())
+            .map(|query| async move {
+                let asked = mapping::policy_query(&query, &self.vsys);
+                let answer = self.client.policy_match(&asked).await?;
+                Ok::<_, panos::Error>((query, mapping::policy_answer(&answer)))
+            })
+            .buffer_unordered(POLICY_MATCH_CONCURRENCY)
+            .try_collect::<Vec<_>>()
+            .await
+            .map(PolicyAnswers::from_iter)
+            .map_err(FirewallError::PolicyMatch)
+    }
+
+    /// Write the whole plan in one atomic multi-config batch (the tag first when missing).
+    /// Returns the number of actions written.
+    pub async fn apply(&self, plan: &Plan, create_tag: Option<&str>) -> Result<usize, FirewallError> {
+        let actions = self.actions(plan, create_tag);
+        if actions.is_empty() {
+            return Ok(0);
+        }
+        self.client
+            .multi_config_strict(&actions)
+            .await
+            .map_err(FirewallError::Write)?;
+        Ok(actions.len())
+    }
+
+    fn actions(&self, plan: &Plan, create_tag: Option<&str>) -> Vec<ConfigAction> {
+        let location = &self.location;
+        let mut actions = Vec::with_capacity(plan.operations.len() + 1);
+        if let Some(tag) = create_tag {
+            let mut entry = Tag::new(tag);
+            entry.comments = Some("managed by palosync".to_owned());
+            actions.push(ConfigAction::Set {
+                xpath: Tag::container(location),
+                element: entry.to_entry(),
+            });
+        }
+        for operation in &plan.operations {
+            actions.push(match operation {
+                Operation::CreateService { service, .. } => ConfigAction::Set {
+                    xpath: ServiceObject::container(location),
+                    element: mapping::service_object(service).to_entry(),
+                },
+                Operation::CreateRule { rule, .. } => ConfigAction::Set {
+                    xpath: SecurityRule::container(location),
+                    element: mapping::security_rule(rule).to_entry(),
+                },
+                Operation::ReplaceRule { rule, .. } => ConfigAction::Edit {
+                    xpath: SecurityRule::xpath(location, &rule.name),
+                    element: mapping::security_rule(rule).to_entry(),
+                },
+                Operation::DeleteRule { name, .. } => ConfigAction::Delete {
+                    xpath: SecurityRule::xpath(location, name),
+                },
+                Operation::MoveAboveBottom {
+                    name, bottom_rule, ..
+                } => ConfigAction::Move {
+                    xpath: SecurityRule::xpath(location, name),
+                    position: Position::Before(bottom_rule.clone()),
+                },
+                Operation::DeleteService { name, .. } => ConfigAction::Delete {
+                    xpath: ServiceObject::xpath(location, name),
+                },
+            });
+        }
+        actions
+    }
+
+    /// Whether the candidate holds uncommitted changes (for example a previous invocation's
+    /// batch whose commit failed or ran past its deadline).
+    pub async fn has_pending_changes(&self) -> Result<bool, FirewallError> {
+        self.client
+            .pending_changes()
+            .await
+            .map_err(FirewallError::Read)
+    }
+
+    /// One commit, polled until it ends or `budget` runs out. A FAIL job is an error carrying
+    /// the device's lines.
+    pub async fn commit(&self, description: &str, budget: Duration) -> Result<CommitReport, FirewallError> {
+        let request = CommitRequest {
+            scope: self.commit_scope.clone(),
+            description: Some(description.to_owned()),
+            force: false,
+        };
+        match self
+            .client
+            .commit_and_wait(&request, budget)
+            .await
+            .map_err(FirewallError::Commit)?
+        {
+            CommitOutcome::Committed(job) => Ok(CommitReport::Committed {
+                job_id: job.id.0,
+                warnings: job.warnings,
+            }),
+            CommitOutcome::NothingToCommit => Ok(CommitReport::NothingToCommit),
+            CommitOutcome::StillRunning(id) => Ok(CommitReport::StillRunning { job_id: id.0 }),
+        }
+    }
+}

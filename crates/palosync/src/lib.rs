@@ -3,4 +3,5 @@
 //! executor that turns a plan into firewall calls, the Lambda handler and the report. The
 //! decisions live in the `planner` crate; the IO in `aws` and `panos`.
 
+pub mod cli;
 pub mod config;

@@ -255,3 +255,22 @@ fn modify_managed_prefix_list_reconciles_the_list() {
         triggers(keys, &by_alice("ModifyManagedPrefixList", 27)),
     );
 }
+
+#[test]
+fn instance_lists_are_read_in_every_ec2_spelling() {
+    let fixture = include_bytes!("../fixtures/record_start_instances.json");
+    let spellings = [
+        serde_json::json!({"item": [{"instanceId": WEB1}]}),
+        serde_json::json!([{"instanceId": WEB1}]),
+        serde_json::json!({"items": {"instanceId": WEB1}}),
+        // An empty request list: the response names the instance.
+        serde_json::json!({}),
+    ];
+    for spelling in spellings {
+        let mut record: serde_json::Value = serde_json::from_slice(fixture).unwrap();
+        record["requestParameters"]["instancesSet"] = spelling.clone();
+        let ingest = parse(&serde_json::to_vec(&record).unwrap());
+        let expected = triggers(vec![Instance(WEB1.into())], &by_alice("StartInstances", 1));
+        assert_eq!(ingest.triggers, expected, "instancesSet = {spelling}");
+    }
+}

@@ -370,3 +370,62 @@ async fn raw_set_and_edit_address_leaves_by_xpath() {
     assert_eq!(read.value, Some(AddressValue::IpNetmask("10.0.0.1".into())));
     assert_eq!(read.description.as_deref(), Some("edited leaf"));
 }
+
+#[tokio::test]
+async fn rules_move_after_a_sibling_and_to_the_bottom() {
+    let sim = start_sim().await;
+    let client = admin_client(&sim);
+    let loc = vsys1();
+    client.create(&loc, &managed_tag()).await.expect("tag");
+    for name in ["sg-0a-1", "sg-0a-2"] {
+        client
+            .create(&loc, &managed_rule(name, "203.0.113.0/24", "10.0.1.10"))
+            .await
+            .expect("rule");
+    }
+    let order = || async { names(&client.security_rules(&loc).await.expect("list")).join(",") };
+    assert_eq!(order().await, "Clean up,sg-0a-1,sg-0a-2");
+    client
+        .move_rule(&loc, "Clean up", &Position::After("sg-0a-2".into()))
+        .await
+        .expect("after");
+    assert_eq!(order().await, "sg-0a-1,sg-0a-2,Clean up");
+    client
+        .move_rule(&loc, "sg-0a-1", &Position::Bottom)
+        .await
+        .expect("bottom");
+    assert_eq!(order().await, "sg-0a-2,Clean up,sg-0a-1");
+    client
+        .move_rule(&loc, "sg-0a-1", &Position::Bottom)
+        .await
+        .expect("already at the bottom is a success");
+    assert!(
+        matches!(
+            client.move_rule(&loc, "sg-0a-9", &Position::Top).await,
+            Err(Error::ObjectNotFound { .. })
+        ),
+        "moving a missing rule is an error, not a silent success"
+    );
+}
+
+#[tokio::test]
+async fn get_all_returns_every_selected_entry() {
+    let sim = start_sim().await;
+    let client = admin_client(&sim);
+    let loc = vsys1();
+    client.create(&loc, &managed_tag()).await.expect("tag");
+    client.create(&loc, &Tag::new("second")).await.expect("tag");
+    let entries = client
+        .get_all(&loc.objects(ObjectKind::Tag).child("entry"))
+        .await
+        .expect("get all");
+    let names: Vec<_> = entries.iter().filter_map(|e| e.attr("name")).collect();
+    assert_eq!(names, [MANAGED_TAG, "second"]);
+    assert!(
+        client
+            .get_all(&loc.objects(ObjectKind::AddressGroup).child("entry"))
+            .await
+            .expect("get all")
+            .is_empty()
+    );
+}

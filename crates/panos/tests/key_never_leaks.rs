@@ -119,7 +119,14 @@ async fn keys_and_passwords_never_reach_logs_or_errors() {
     seen.error(unreachable.system_info().await);
 
     let logs = logs.contents();
-    assert!(logs.contains("PAN-OS reply"), "the capture works: {logs}");
+    assert!(
+        logs.contains("PAN-OS reply"),
+        "our own logs are captured: {logs}"
+    );
+    assert!(
+        logs.contains("hyper_util") && logs.contains("reqwest"),
+        "the HTTP stack's logs are captured too: {logs}"
+    );
     assert!(
         seen.0.iter().any(|s| s.contains("JobFailed")),
         "the session produced the errors it meant to"

@@ -99,11 +99,13 @@ async fn policy_match_reports_predefined_rules_when_the_rulebase_is_empty() {
         .policy_match(&https_query("198.51.100.7", "10.0.1.10"))
         .await
         .expect("match");
-    assert!(
-        matches!(&answer, PolicyMatch::Match { rule, .. } if rule == "interzone-default")
-            || answer == PolicyMatch::NoMatch,
-        "{answer:?}"
-    );
+    match answer {
+        PolicyMatch::Match { rule, action, .. } => {
+            assert_eq!(rule, "interzone-default");
+            assert_eq!(action, Some(RuleAction::Deny));
+        }
+        PolicyMatch::NoMatch => panic!("this simulator reports the predefined rule"),
+    }
 }
 
 #[tokio::test]
@@ -142,6 +144,15 @@ async fn keygen_returns_a_working_key_and_bad_credentials_are_authentication_err
     let bob = bob_client(&sim).await;
     assert_eq!(Some(bob.api_key().expose().to_owned()), sim.key_of(BOB));
     bob.system_info().await.expect("bob's key works");
+    let again = admin_client(&sim)
+        .keygen(BOB, BOB_PASSWORD)
+        .await
+        .expect("keygen through an existing client");
+    assert_eq!(
+        &again,
+        bob.api_key(),
+        "re-running keygen returns a usable key"
+    );
 
     match builder_for(&sim).build_with_credentials(BOB, "wrong").await {
         Err(Error::Authentication { message }) => assert!(message.contains("Invalid Credential")),

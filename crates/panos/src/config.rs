@@ -5,12 +5,13 @@
 //! missing node is [`Deleted::WasAbsent`], moving an entry already at the top/bottom is `Ok`.
 //! Nothing in this module pastes names into xpaths; [`XPath`] does the quoting.
 
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::objects::{ConfigEntry, SecurityRule};
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
-use crate::transport::{ApiRequest, Client};
+use crate::transport::ApiRequest;
 use crate::xml::XmlNode;
 use crate::xpath::{Location, XPath};
 

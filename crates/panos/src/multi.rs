@@ -4,12 +4,13 @@
 //! [`Error::BatchRolledBack`] with each action's reply (or as the more specific lock/session
 //! error that caused it). A `delete` of a missing node inside a batch is a success (code 7).
 
+use crate::client::Client;
 use crate::config::Position;
 use crate::envelope::{Envelope, message_lines};
 use crate::error::Error;
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
-use crate::transport::{ApiRequest, Client};
+use crate::transport::ApiRequest;
 use crate::xml::XmlNode;
 use crate::xpath::XPath;
 

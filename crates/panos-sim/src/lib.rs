@@ -1,0 +1,73 @@
+//! A PAN-OS XML API simulator faithful enough that pan-os-python (the vendor's own client)
+//! accepts it: candidate/running configuration trees, the xpath subset clients use, config
+//! actions with device-style validation, commits with jobs (full, partial by admin, queued),
+//! `test security-policy-match`, locks, system info, and test-only fault injection.
+//!
+//! # In-process use
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), panos_sim::SimError> {
+//! use std::time::Duration;
+//! let sim = panos_sim::Simulator::builder()
+//!     .api_key("secret")
+//!     .admin("bob", "pw")
+//!     .commit_delay(Duration::from_millis(50))
+//!     .start()
+//!     .await?;
+//! let url = sim.url(); // e.g. http://127.0.0.1:41234 — the API lives at {url}/api/
+//! // ... drive it with a client ...
+//! let rules = sim.running_rules("vsys1");
+//! assert_eq!(rules[0].entry_name(), Some("Clean up"));
+//! sim.inject_faults(panos_sim::FaultPlan { fail_commits: 1, ..Default::default() });
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! `RunningSimulator` gives `url()`, `addr()`, `api_key()`, `key_of(admin)`, `stats()`,
+//! `inject_faults()`, `reset()`, `running_config_xml()`, `candidate_config_xml()`,
+//! `running_rules(vsys)`, `candidate_rules(vsys)`, `with_state(..)` and `shutdown()`.
+//!
+//! # Test endpoints (outside `/api/`)
+//! - `GET /_sim/stats`: JSON [`Stats`] (requests by type/action/op, commits, jobs, bytes).
+//! - `POST /_sim/faults`: JSON [`FaultPlan`], added to pending faults.
+//! - `POST /_sim/reset`: back to the starting configuration.
+//!
+//! # Documented approximations
+//! - Partial commits replay the admin's logged operations onto running (see [`store`]).
+//! - Lock texts follow what pan-os-python matches (`Config for scope shared is currently
+//!   locked by X`, `Commit lock is not currently held by X`); writes blocked by another
+//!   admin's config lock answer code 14 `Configuration is locked by X`.
+//! - `move` of an entry already in place answers an error without code:
+//!   `X is already at the top` / `X is already at the bottom`.
+//! - Policy match: criteria left out of the query only match rules that accept anything.
+//! - Applications are not validated (no App-ID catalogue).
+
+pub mod actions;
+pub mod api;
+pub mod apps;
+pub mod clock;
+pub mod commit;
+pub mod failure;
+pub mod jobs;
+pub mod locks;
+pub mod netaddr;
+pub mod objects;
+pub mod ops;
+pub mod policy_match;
+pub mod references;
+pub mod response;
+pub mod server;
+pub mod sim;
+pub mod state;
+pub mod store;
+pub mod validate;
+pub mod xml;
+pub mod xpath;
+
+pub use failure::ApiFailure;
+pub use policy_match::{MatchQuery, RuleHit};
+pub use sim::{
+    DEFAULT_CONFIG_XML, RunningSimulator, SimError, Simulator, SimulatorBuilder, TlsMode,
+};
+pub use state::{FaultPlan, SimState, Stats};
+pub use xml::Element;

@@ -1,0 +1,334 @@
+//! `type=op` commands a firewall client needs: system info, jobs, pending changes, locks,
+//! security-policy-match, config show/revert, validate, clock.
+//!
+//! This module must never change configuration except through the store's revert.
+
+use std::net::IpAddr;
+use std::time::{Instant, SystemTime};
+
+use crate::api::ApiRequest;
+use crate::clock;
+use crate::failure::{ApiFailure, code};
+use crate::jobs::JobKind;
+use crate::locks::LockKind;
+use crate::policy_match::{MatchQuery, RuleHit, evaluate};
+use crate::response::{self, Reply};
+use crate::state::{SimState, Stats};
+use crate::xml::{Element, escape};
+
+/// The words of the command's spine (`show jobs id`), used for dispatch and statistics.
+fn spine(cmd: &Element) -> Vec<&str> {
+    let mut words = vec![cmd.name.as_str()];
+    let mut node = cmd;
+    while let [only] = node.children.as_slice() {
+        node = only;
+        words.push(node.name.as_str());
+        if words.len() == 3 {
+            break;
+        }
+    }
+    words
+}
+
+pub fn op(
+    state: &mut SimState,
+    req: &ApiRequest,
+    admin: &str,
+    now: Instant,
+) -> Result<Reply, ApiFailure> {
+    let raw = req
+        .param("cmd")
+        .ok_or_else(|| ApiFailure::malformed("Missing parameter cmd"))?;
+    let cmd = Element::parse(raw).map_err(|_| ApiFailure::malformed("Malformed Request"))?;
+    let words = spine(&cmd);
+    Stats::count(&mut state.stats.by_op, &words.join(" "));
+    let scope = req.param("vsys").unwrap_or("shared").to_string();
+    let ok = |body: String| Ok(Reply::ok(body));
+    match words.as_slice() {
+        ["show", "system", "info"] => ok(response::op_result(&system_info(state))),
+        ["show", "jobs", ..] => show_jobs(state, &cmd, now),
+        ["show", "clock", ..] => ok(response::op_text(&clock::ctime(SystemTime::now()))),
+        ["check", "pending-changes", ..] => {
+            ok(response::op_text(if state.store.pending_changes() {
+                "yes"
+            } else {
+                "no"
+            }))
+        }
+        ["show", "config-locks", ..] => {
+            ok(response::op_result(&state.locks.show(LockKind::Config)))
+        }
+        ["show", "commit-locks", ..] => {
+            ok(response::op_result(&state.locks.show(LockKind::Commit)))
+        }
+        ["request", "config-lock" | "commit-lock", ..] => lock_request(state, &cmd, admin, &scope),
+        ["show", "config", ..] => show_config(state, &cmd),
+        ["load", "config", ..] => {
+            let from = cmd.descend(&["config", "from"]).map(|f| f.text.as_str());
+            if from != Some("running-config.xml") {
+                return Err(ApiFailure::new(
+                    code::INVALID_COMMAND,
+                    "only running-config.xml can be loaded",
+                ));
+            }
+            state.store.revert();
+            ok(response::result(
+                None,
+                "<msg><line>Config loaded from running-config.xml</line></msg>",
+            ))
+        }
+        ["validate", ..] => {
+            let snapshot = state.store.candidate.clone();
+            let id = state
+                .jobs
+                .enqueue(admin, "", JobKind::Validate { snapshot }, now);
+            state.advance(now);
+            ok(response::result(
+                Some(code::SUCCESS_READ),
+                &format!(
+                    "<msg><line>Validate job enqueued with jobid {id}</line></msg><job>{id}</job>"
+                ),
+            ))
+        }
+        ["test", "security-policy-match", ..] => policy_match(state, &cmd, req.param("vsys")),
+        _ => Err(ApiFailure::new(
+            code::INVALID_COMMAND,
+            format!(" {} is unexpected", words.join(" -> ")),
+        )),
+    }
+}
+
+fn system_info(state: &SimState) -> Element {
+    let s = &state.settings;
+    let mut system = Element::new("system");
+    let now = SystemTime::now();
+    let fields: [(&str, String); 26] = [
+        ("hostname", s.hostname.clone()),
+        ("ip-address", "127.0.0.1".into()),
+        ("netmask", "255.0.0.0".into()),
+        ("default-gateway", "127.0.0.1".into()),
+        ("mac-address", "00:50:56:00:00:01".into()),
+        ("time", clock::ctime(now)),
+        ("uptime", "0 days, 0:00:01".into()),
+        ("devicename", s.hostname.clone()),
+        ("family", "vm".into()),
+        ("model", "PA-VM".into()),
+        ("serial", s.serial.clone()),
+        ("vm-license", "VM-100".into()),
+        ("sw-version", s.sw_version.clone()),
+        ("global-protect-client-package-version", "0.0.0".into()),
+        ("app-version", "8799-8509".into()),
+        ("app-release-date", "2024/01/01 00:00:00 UTC".into()),
+        ("av-version", "0".into()),
+        ("threat-version", "8799-8509".into()),
+        ("wildfire-version", "0".into()),
+        ("url-filtering-version", "20240101.20000".into()),
+        ("logdb-version", format!("{}.0.2", s.sw_major())),
+        ("platform-family", "vm".into()),
+        ("multi-vsys", "off".into()),
+        ("operational-mode", "normal".into()),
+        ("device-certificate-status", "None".into()),
+        ("vpn-disable-mode", "off".into()),
+    ];
+    for (k, v) in fields {
+        system.push(Element::leaf(k, v));
+    }
+    system
+}
+
+fn show_jobs(state: &SimState, cmd: &Element, now: Instant) -> Result<Reply, ApiFailure> {
+    let jobs = cmd
+        .child("jobs")
+        .ok_or_else(|| ApiFailure::malformed("Malformed Request"))?;
+    if let Some(id) = jobs.child_text("id") {
+        let id_text = id.trim().trim_matches('"');
+        let job = id_text.parse::<u32>().ok().and_then(|n| state.jobs.get(n));
+        return match job {
+            Some(j) => Ok(Reply::ok(response::op_result(&state.jobs.job_xml(j, now)))),
+            None => Err(ApiFailure::new(
+                code::OBJECT_NOT_PRESENT,
+                format!("job {id_text} not found"),
+            )),
+        };
+    }
+    let mut inner = String::new();
+    for j in state.jobs.all() {
+        state.jobs.job_xml(j, now).write_xml(&mut inner);
+    }
+    Ok(Reply::ok(response::result(None, &inner)))
+}
+
+fn lock_request(
+    state: &mut SimState,
+    cmd: &Element,
+    admin: &str,
+    scope: &str,
+) -> Result<Reply, ApiFailure> {
+    let (kind, body) = match cmd.child("config-lock") {
+        Some(b) => (LockKind::Config, b),
+        None => (
+            LockKind::Commit,
+            cmd.child("commit-lock")
+                .ok_or_else(|| ApiFailure::malformed("Malformed Request"))?,
+        ),
+    };
+    let text = if let Some(add) = body.child("add") {
+        state
+            .locks
+            .add(kind, admin, scope, add.child_text("comment"))?
+    } else if let Some(remove) = body.child("remove") {
+        state
+            .locks
+            .remove(kind, admin, remove.child_text("admin"), scope)?
+    } else {
+        return Err(ApiFailure::malformed("Malformed Request"));
+    };
+    Ok(Reply::ok(response::op_text(&text)))
+}
+
+fn show_config(state: &SimState, cmd: &Element) -> Result<Reply, ApiFailure> {
+    let which = cmd
+        .child("config")
+        .and_then(|c| c.children.first())
+        .map(|c| c.name.as_str());
+    let tree = match which {
+        Some("running") => &state.store.running,
+        Some("candidate") => &state.store.candidate,
+        _ => {
+            return Err(ApiFailure::new(
+                code::INVALID_COMMAND,
+                " show -> config is incomplete",
+            ));
+        }
+    };
+    Ok(Reply::ok(response::op_result(tree)))
+}
+
+fn policy_match(state: &SimState, cmd: &Element, vsys: Option<&str>) -> Result<Reply, ApiFailure> {
+    let spm = cmd
+        .child("security-policy-match")
+        .ok_or_else(|| ApiFailure::malformed("Malformed Request"))?;
+    let text = |n: &str| {
+        spm.child_text(n)
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    let ip = |n: &str| -> Result<IpAddr, ApiFailure> {
+        let raw = text(n).ok_or_else(|| {
+            ApiFailure::new(
+                code::INVALID_COMMAND,
+                format!(" test -> security-policy-match -> {n} is missing"),
+            )
+        })?;
+        raw.parse().map_err(|_| {
+            ApiFailure::new(
+                code::INVALID_COMMAND,
+                format!(" test -> security-policy-match -> {n} '{raw}' is not a valid IP address"),
+            )
+        })
+    };
+    let number = |n: &str| -> Result<Option<u32>, ApiFailure> {
+        text(n)
+            .map(|raw| {
+                raw.parse::<u32>().map_err(|_| {
+                    ApiFailure::new(
+                        code::INVALID_COMMAND,
+                        format!(" test -> security-policy-match -> {n} '{raw}' is invalid"),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let protocol = number("protocol")?
+        .filter(|p| (1..=255).contains(p))
+        .ok_or_else(|| {
+            ApiFailure::new(
+                code::INVALID_COMMAND,
+                " test -> security-policy-match -> protocol is invalid",
+            )
+        })?;
+    let port = number("destination-port")?
+        .map(|p| {
+            u16::try_from(p).map_err(|_| {
+                ApiFailure::new(
+                    code::INVALID_COMMAND,
+                    " test -> security-policy-match -> destination-port is invalid",
+                )
+            })
+        })
+        .transpose()?;
+    let query = MatchQuery {
+        from: text("from"),
+        to: text("to"),
+        source: ip("source")?,
+        destination: ip("destination")?,
+        protocol: protocol as u8,
+        port,
+        application: text("application"),
+        source_user: text("source-user"),
+        category: text("category"),
+        show_all: text("show-all").as_deref() == Some("yes"),
+    };
+    let vsys = vsys.filter(|v| *v != "shared").unwrap_or("vsys1");
+    let hits = evaluate(&state.store.running, vsys, &query).ok_or_else(|| {
+        ApiFailure::new(
+            code::INVALID_COMMAND,
+            format!("{vsys} is invalid name.Current target-vsys is {vsys}"),
+        )
+    })?;
+    let mut rules = String::from("<rules>");
+    for hit in &hits {
+        if state.settings.sw_major() < 9 {
+            rules.push_str(&format!(
+                "<entry>{}; index: {}</entry>",
+                escape(&hit.name),
+                hit.index
+            ));
+        } else {
+            structured_entry(hit, &query).write_xml(&mut rules);
+        }
+    }
+    rules.push_str("</rules>");
+    Ok(Reply::ok(format!(
+        "<response cmd=\"status\" status=\"success\"><result>{rules}</result></response>"
+    )))
+}
+
+/// The 9.x+ `<entry name=…>` shape (including the device's `destinataion-device` typo).
+fn structured_entry(hit: &RuleHit, q: &MatchQuery) -> Element {
+    let field = |name: &str, fallback: &str| -> String {
+        hit.rule
+            .as_ref()
+            .map(|r| r.members(name).join(";"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| fallback.to_string())
+    };
+    let to = Element::new("to").with_child(Element::leaf(
+        "member",
+        field("to", q.to.as_deref().unwrap_or("any")),
+    ));
+    let app = field("application", "any");
+    let service = field("service", "any");
+    Element::named("entry", hit.name.clone())
+        .with_child(Element::leaf("index", hit.index.to_string()))
+        .with_child(Element::leaf(
+            "from",
+            field("from", q.from.as_deref().unwrap_or("any")),
+        ))
+        .with_child(Element::leaf("source", field("source", "any")))
+        .with_child(Element::leaf("source-region", "none"))
+        .with_child(to)
+        .with_child(Element::leaf("destination", field("destination", "any")))
+        .with_child(Element::leaf("destination-region", "none"))
+        .with_child(Element::leaf("user", field("source-user", "any")))
+        .with_child(Element::leaf("source-device", "any"))
+        .with_child(Element::leaf("destinataion-device", "any"))
+        .with_child(Element::leaf("category", field("category", "any")))
+        .with_child(Element::leaf(
+            "application_service",
+            format!("0:{app}/{service}/any/any"),
+        ))
+        .with_child(Element::leaf("action", hit.action.clone()))
+        .with_child(Element::leaf("icmp-unreachable", "no"))
+        .with_child(Element::leaf("terminal", "yes"))
+}

@@ -60,7 +60,7 @@ class Sim:
 
     def keygen(self, user, password):
         fw = Firewall(self.host, api_username=user, api_password=password, port=self.port)
-        return fw.generate_api_key()
+        return fw.api_key  # triggers type=keygen with the username and password
 
     def _sim_call(self, path, payload=None):
         data = None if payload is None else json.dumps(payload).encode()

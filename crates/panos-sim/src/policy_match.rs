@@ -1,6 +1,7 @@
 //! `test security-policy-match`: first match over the security rulebase (Panorama pre-rules,
-//! local rules, post-rules), skipping disabled rules, then the predefined `intrazone-default`
-//! (allow) and `interzone-default` (deny).
+//! local rules, post-rules), skipping disabled rules; when nothing matches, the predefined
+//! `intrazone-default` (allow) or `interzone-default` (deny). With `show-all`, every match up
+//! to the first allow.
 //!
 //! Where the query leaves a criterion out, only rules that accept anything for it match
 //! (application `any`, source-user `any`, category `any`): the simulator never claims a
@@ -84,6 +85,9 @@ pub fn evaluate(root: &Element, vsys: &str, q: &MatchQuery) -> Option<Vec<RuleHi
         if !q.show_all || allows {
             return Some(hits);
         }
+    }
+    if !hits.is_empty() {
+        return Some(hits);
     }
     let intrazone = matches!((&q.from, &q.to), (Some(f), Some(t)) if f == t);
     let (name, offset, action) = if intrazone {

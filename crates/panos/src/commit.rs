@@ -8,12 +8,13 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::client::Client;
 use crate::envelope::{Envelope, lines_of};
 use crate::error::Error;
 use crate::op::op_command;
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
-use crate::transport::{ApiRequest, Client};
+use crate::transport::ApiRequest;
 use crate::xml::XmlNode;
 
 /// A job id.

@@ -5,12 +5,13 @@
 //! missing node is [`Deleted::WasAbsent`], moving an entry already at the top/bottom is `Ok`.
 //! Nothing in this module pastes names into xpaths; [`XPath`] does the quoting.
 
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::objects::{ConfigEntry, SecurityRule};
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
-use crate::transport::{ApiRequest, Client};
+use crate::transport::ApiRequest;
 use crate::xml::XmlNode;
 use crate::xpath::{Location, XPath};
 
@@ -76,6 +77,18 @@ fn selected_nodes(reply: &Envelope) -> Option<Vec<XmlNode>> {
 /// Whether an error reply means "nothing there" (show's `No such node`, delete's code 7).
 fn is_absent_reply(reply: &Envelope) -> bool {
     matches!(reply.to_error(), Error::ObjectNotFound { .. })
+}
+
+/// A success reply with code 7 to an action that needs its target (move, rename): the target
+/// does not exist, which must not pass as done.
+fn absent_is_not_found(reply: &Envelope) -> Result<(), Error> {
+    if reply.code == Some(7) {
+        Err(Error::ObjectNotFound {
+            lines: reply.lines(),
+        })
+    } else {
+        Ok(())
+    }
 }
 
 /// `already at the top` / `already at the bottom`: the entry is where it was asked to be.
@@ -174,7 +187,8 @@ impl Client {
             Idempotency::NotIdempotent,
         );
         request.params.push(("newname", new_name.to_owned()));
-        self.send_ok(request).await.map(drop)
+        let reply = self.send_ok(request).await?;
+        absent_is_not_found(&reply).map_err(|e| self.scrub(e))
     }
 
     /// Moves the entry at `xpath`; "already at the top/bottom" is a success.
@@ -191,7 +205,9 @@ impl Client {
             request.params.push(("dst", dst.to_owned()));
         }
         let reply = self.send(request).await?;
-        if reply.success || is_already_in_place(&reply) {
+        if reply.success {
+            absent_is_not_found(&reply).map_err(|e| self.scrub(e))
+        } else if is_already_in_place(&reply) {
             Ok(())
         } else {
             Err(self.scrub(reply.to_error()))
@@ -333,6 +349,21 @@ mod tests {
         assert!(!is_already_in_place(&reply(
             r#"<response status="error"><msg><line>No such node</line></msg></response>"#
         )));
+    }
+
+    #[test]
+    fn code_7_success_to_a_move_or_rename_is_not_found() {
+        let absent = reply(
+            r#"<response status="success" code="7"><msg>Object doesn't exist</msg></response>"#,
+        );
+        assert!(matches!(
+            absent_is_not_found(&absent),
+            Err(Error::ObjectNotFound { .. })
+        ));
+        let done = reply(
+            r#"<response status="success" code="20"><msg>command succeeded</msg></response>"#,
+        );
+        assert!(absent_is_not_found(&done).is_ok());
     }
 
     #[test]

@@ -37,6 +37,7 @@
 //! # Ok(()) }
 //! ```
 
+mod client;
 mod commit;
 mod config;
 mod envelope;
@@ -54,6 +55,7 @@ mod transport;
 mod xml;
 mod xpath;
 
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_IN_FLIGHT, Timeouts};
 pub use commit::{
     CommitOutcome, CommitRequest, CommitScope, CommitStarted, Job, JobId, JobOutcome, JobResult,
     JobStatus,
@@ -72,6 +74,5 @@ pub use policy_match::{PolicyMatch, PolicyMatchQuery};
 pub use retry::RetryPolicy;
 pub use stats::{ClientStats, RequestKind};
 pub use tls::{CertFingerprint, ENV_CA_FILE, ENV_INSECURE, ENV_PIN_SHA256, TlsOptions};
-pub use transport::{Client, ClientBuilder, DEFAULT_MAX_IN_FLIGHT, Timeouts};
 pub use xml::{XmlError, XmlNode};
 pub use xpath::{Location, ObjectKind, RulebaseSide, XPath, xpath_literal};

@@ -4,11 +4,11 @@
 //! a retried request converges. A lock held by someone else is [`Error::LockHeld`] with the
 //! holder's name.
 
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::{Error, LockKind};
 use crate::op::{op_command, op_request};
 use crate::retry::Idempotency;
-use crate::transport::Client;
 use crate::xml::XmlNode;
 
 /// The scope a lock applies to (the `vsys` parameter of the op request).

@@ -4,12 +4,13 @@
 //! [`Error::BatchRolledBack`] with each action's reply (or as the more specific lock/session
 //! error that caused it). A `delete` of a missing node inside a batch is a success (code 7).
 
+use crate::client::Client;
 use crate::config::Position;
 use crate::envelope::{Envelope, message_lines};
 use crate::error::Error;
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
-use crate::transport::{ApiRequest, Client};
+use crate::transport::ApiRequest;
 use crate::xml::XmlNode;
 use crate::xpath::XPath;
 
@@ -191,26 +192,29 @@ impl Client {
                 actions: Vec::new(),
             });
         }
-        let idempotency = if actions.iter().all(ConfigAction::is_idempotent) {
-            Idempotency::Idempotent
-        } else {
-            Idempotency::NotIdempotent
-        };
-        let mut params = vec![
-            ("type", "config".to_owned()),
-            ("action", "multi-config".to_owned()),
-        ];
-        if strict {
-            params.push(("strict-transactional", "yes".to_owned()));
-        }
-        params.push(("element", batch_document(actions).to_xml()));
-        let request = ApiRequest {
-            kind: RequestKind::MultiConfig,
-            params,
-            idempotency,
-        };
-        let reply = self.send(request).await?;
+        let reply = self.send(batch_request(actions, strict)).await?;
         interpret_batch(&reply).map_err(|e| self.scrub(e))
+    }
+}
+
+fn batch_request(actions: &[ConfigAction], strict: bool) -> ApiRequest {
+    let idempotency = if actions.iter().all(ConfigAction::is_idempotent) {
+        Idempotency::Idempotent
+    } else {
+        Idempotency::NotIdempotent
+    };
+    let mut params = vec![
+        ("type", "config".to_owned()),
+        ("action", "multi-config".to_owned()),
+    ];
+    if strict {
+        params.push(("strict-transactional", "yes".to_owned()));
+    }
+    params.push(("element", batch_document(actions).to_xml()));
+    ApiRequest {
+        kind: RequestKind::MultiConfig,
+        params,
+        idempotency,
     }
 }
 
@@ -247,6 +251,31 @@ mod tests {
                 .attr("xpath")
                 .is_some_and(|x| x.ends_with("entry[@name='a']"))
         );
+    }
+
+    #[test]
+    fn strict_batches_ask_for_strict_transactions_and_renames_are_not_retried() {
+        let entry = Location::vsys("vsys1").security_rule("a");
+        let rename = [ConfigAction::Rename {
+            xpath: entry.clone(),
+            new_name: "b".into(),
+        }];
+        let strict = batch_request(&rename, true);
+        assert!(
+            strict
+                .params
+                .contains(&("strict-transactional", "yes".to_owned()))
+        );
+        assert_eq!(strict.idempotency, Idempotency::NotIdempotent);
+        let delete = [ConfigAction::Delete { xpath: entry }];
+        let plain = batch_request(&delete, false);
+        assert!(
+            plain
+                .params
+                .iter()
+                .all(|(k, _)| *k != "strict-transactional")
+        );
+        assert_eq!(plain.idempotency, Idempotency::Idempotent);
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! Commands are built as XML trees from fixed keywords; argument values are element text and go
 //! through escaping. This module never builds a command string by pasting input.
 
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
-use crate::transport::{ApiRequest, Client};
+use crate::transport::ApiRequest;
 use crate::xml::XmlNode;
 
 /// `["show", "system", "info"]` → `<show><system><info/></system></show>`.

@@ -7,12 +7,12 @@
 
 use std::net::IpAddr;
 
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::objects::RuleAction;
 use crate::op::op_request;
 use crate::retry::Idempotency;
-use crate::transport::Client;
 use crate::xml::XmlNode;
 
 /// A flow to test.

@@ -7,3 +7,4 @@ pub mod cli;
 pub mod config;
 pub mod firewall;
 pub mod executor;
+pub mod report;

@@ -1,0 +1,162 @@
+//! The invocation report: what came in, what was skipped and why, what changed on the
+//! firewall and why, what it cost. One structured JSON line per invocation in Lambda; a
+//! readable table (or the same JSON) on the command line. Both are rendered from [`Report`],
+//! so the log and the terminal cannot disagree.
+
+use crate::executor::Execution;
+use crate::firewall::CommitReport;
+use events::{Skip, SkipTally};
+use model::ReconcileKey;
+use planner::Operation;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// `lambda`, `sync`, `plan`, `handle`, `demo`.
+    pub trigger: String,
+    pub dry_run: bool,
+    /// Records that asked for a reconcile (after de-duplication).
+    pub events: usize,
+    pub keys: Vec<ReconcileKey>,
+    /// Records and notifications that asked for nothing, each with its reason.
+    pub skipped_events: Vec<Skip>,
+    /// Irrelevant records of CloudTrail log files, counted by event name and reason.
+    pub skipped_records: Vec<SkipTally>,
+    /// SQS messages that could not be processed (they return to the queue).
+    pub failed_messages: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
+    /// Round trips to the firewall, by request kind.
+    pub firewall_round_trips: BTreeMap<String, u64>,
+    /// AWS API calls, by operation.
+    pub aws_calls: BTreeMap<String, u64>,
+    pub durations_ms: BTreeMap<&'static str, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReportedError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportedError {
+    pub error_type: String,
+    pub message: String,
+}
+
+impl Report {
+    pub fn new(trigger: &str, dry_run: bool) -> Self {
+        Self {
+            trigger: trigger.to_owned(),
+            dry_run,
+            ..Self::default()
+        }
+    }
+
+    pub fn operations(&self) -> &[Operation] {
+        self.execution
+            .as_ref()
+            .map_or(&[], |e| e.plan.operations.as_slice())
+    }
+
+    pub fn commit(&self) -> Option<&CommitReport> {
+        self.execution.as_ref().and_then(|e| e.commit.as_ref())
+    }
+
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|err| {
+            format!(r#"{{"error":{{"error_type":"ReportUnserializable","message":"{err}"}}}}"#)
+        })
+    }
+
+    /// The human form, for terminals.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let mode = if self.dry_run { " (dry run)" } else { "" };
+        let _ = writeln!(out, "palosync {}{mode}", self.trigger);
+        let _ = writeln!(
+            out,
+            "  events: {}   keys: {}   skipped: {} (+{} log records)",
+            self.events,
+            self.keys.len(),
+            self.skipped_events.len(),
+            self.skipped_records.iter().map(|t| t.count).sum::<u64>()
+        );
+        for key in &self.keys {
+            let _ = writeln!(out, "    reconcile {key}");
+        }
+        for skip in &self.skipped_events {
+            let _ = writeln!(out, "    skipped {skip}");
+        }
+        for id in &self.failed_messages {
+            let _ = writeln!(out, "    failed message {id}");
+        }
+        if let Some(execution) = &self.execution {
+            let plan = &execution.plan;
+            let _ = writeln!(out, "  operations: {}", plan.operations.len());
+            for op in &plan.operations {
+                let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
+            }
+            for skipped in &plan.skipped {
+                let _ = writeln!(
+                    out,
+                    "    not opened: {} {} on {}: {}",
+                    skipped.group, skipped.permission, skipped.network_interface, skipped.reason
+                );
+            }
+            for shadowed in &plan.shadowed {
+                let _ = writeln!(
+                    out,
+                    "    already allowed by {}: {:?}",
+                    shadowed.rule, shadowed.allowance
+                );
+            }
+            for note in &plan.notes {
+                let _ = writeln!(out, "    note: {note}");
+            }
+            let commit = match &execution.commit {
+                None if execution.dry_run => "none (dry run)".to_owned(),
+                None => "none (nothing to change)".to_owned(),
+                Some(CommitReport::Committed { job_id, .. }) => format!("job {job_id} OK"),
+                Some(CommitReport::NothingToCommit) => "nothing to commit".to_owned(),
+                Some(CommitReport::StillRunning { job_id }) => {
+                    format!("job {job_id} still running at the deadline")
+                }
+            };
+            let _ = writeln!(out, "  commit: {commit}");
+        }
+        let trips: u64 = self.firewall_round_trips.values().sum();
+        let calls: u64 = self.aws_calls.values().sum();
+        let _ = writeln!(
+            out,
+            "  firewall round trips: {trips} {:?}   AWS calls: {calls}",
+            self.firewall_round_trips
+        );
+        if let Some(total) = self.durations_ms.get("total") {
+            let _ = writeln!(out, "  took {total} ms");
+        }
+        if let Some(error) = &self.error {
+            let _ = writeln!(out, "  error ({}): {}", error.error_type, error.message);
+        }
+        out
+    }
+}
+
+fn op_kind(op: &Operation) -> &'static str {
+    match op {
+        Operation::CreateService { .. } => "create service",
+        Operation::CreateRule { .. } => "create rule",
+        Operation::ReplaceRule { .. } => "replace rule",
+        Operation::DeleteRule { .. } => "delete rule",
+        Operation::MoveAboveBottom { .. } => "move rule",
+        Operation::DeleteService { .. } => "delete service",
+    }
+}
+
+/// Round trips by kind, with readable keys.
+pub fn round_trips(stats: &panos::ClientStats) -> BTreeMap<String, u64> {
+    stats
+        .round_trips
+        .iter()
+        .map(|(kind, count)| (format!("{kind:?}"), *count))
+        .collect()
+}

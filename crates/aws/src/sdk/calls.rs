@@ -5,7 +5,7 @@
 //! one call count once.
 
 use aws_sdk_ec2::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_ec2::config::{ConfigBag, Intercept};
+use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use std::collections::BTreeMap;
@@ -56,9 +56,12 @@ impl Intercept for CallCounter {
         "palosync-call-counter"
     }
 
-    fn read_before_execution(
+    // Not `read_before_execution`: client interceptors run that before the operation's
+    // configuration (which holds its name) is in the bag. Serialization happens once per call.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let operation = cfg.load::<Metadata>().map_or("unknown", Metadata::name);

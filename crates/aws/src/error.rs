@@ -45,6 +45,13 @@ pub enum InventoryError {
         size: u64,
         limit: u64,
     },
+    #[error("CloudTrail log object s3://{bucket}/{key} could not be parsed: {source}")]
+    LogObjectParse {
+        bucket: String,
+        key: String,
+        #[source]
+        source: events::EventsError,
+    },
     #[error("reading CloudTrail log object s3://{bucket}/{key} failed: {message}")]
     LogObjectRead {
         bucket: String,

@@ -9,6 +9,7 @@
 use crate::error::InventoryError;
 use crate::sdk::SdkInventory;
 use aws_sdk_s3::error::SdkError;
+use events::{EventFilter, Ingest, LogObjectRef};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use std::io::{self, Read};
 use tokio_util::io::SyncIoBridge;
@@ -100,6 +101,27 @@ impl SdkInventory {
             Ok((value, _)) => Ok(value),
             Err(join) => Err(read_failed(format!("the reading thread failed: {join}"))),
         }
+    }
+
+    /// Stream a CloudTrail log object (plain or gzip) from S3 into the `events` parser.
+    pub async fn read_cloudtrail_log(
+        &self,
+        object: &LogObjectRef,
+        filter: &EventFilter,
+    ) -> Result<Ingest, InventoryError> {
+        let filter = filter.clone();
+        let location = LogObjectLocation {
+            bucket: &object.bucket,
+            key: &object.key,
+            region: object.region.as_deref(),
+        };
+        self.read_log_object(location, move |reader| events::parse_log_file(reader, &filter))
+            .await?
+            .map_err(|source| InventoryError::LogObjectParse {
+                bucket: object.bucket.clone(),
+                key: object.key.clone(),
+                source,
+            })
     }
 
     fn s3_client(&self, region: Option<&str>) -> aws_sdk_s3::Client {

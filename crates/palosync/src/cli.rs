@@ -26,6 +26,10 @@ pub struct Cli {
     /// A TOML file with settings (keys as the environment variables, lowercased).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Read the AWS topology from this snapshot file instead of AWS (offline runs, dry runs
+    /// against a copy of production, bug reports).
+    #[arg(long, global = true, value_name = "FILE", env = "PALOSYNC_TOPOLOGY")]
+    pub topology: Option<PathBuf>,
     /// How to print the report.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,

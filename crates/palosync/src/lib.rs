@@ -8,3 +8,8 @@ pub mod config;
 pub mod firewall;
 pub mod executor;
 pub mod report;
+pub mod app;
+pub mod lambda;
+pub mod check;
+pub mod snapshot;
+pub mod demo;

@@ -211,6 +211,34 @@ impl Firewall {
         actions
     }
 
+    pub async fn system_info(&self) -> Result<panos::SystemInfo, FirewallError> {
+        self.client.system_info().await.map_err(FirewallError::Read)
+    }
+
+    /// Whether the vsys holds an entry `name` in `container` (`zone`, `profile-group`, …).
+    pub async fn has_vsys_entry(
+        &self,
+        container: &'static str,
+        name: &str,
+    ) -> Result<bool, FirewallError> {
+        let xpath = self.location.base().child(container).entry(name);
+        Ok(self
+            .client
+            .get(&xpath)
+            .await
+            .map_err(FirewallError::Read)?
+            .is_some())
+    }
+
+    pub async fn has_rule(&self, name: &str) -> Result<bool, FirewallError> {
+        Ok(self
+            .client
+            .get(&self.location.security_rule(name))
+            .await
+            .map_err(FirewallError::Read)?
+            .is_some())
+    }
+
     /// Whether the candidate holds uncommitted changes (for example a previous invocation's
     /// batch whose commit failed or ran past its deadline).
     pub async fn has_pending_changes(&self) -> Result<bool, FirewallError> {

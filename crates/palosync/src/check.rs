@@ -1,0 +1,115 @@
+//! `palosync check`: everything a first deployment gets wrong, tested before any write —
+//! settings, the key, reachability of the firewall and AWS, and that the zones, profile group
+//! and bottom rule the settings name exist on the firewall. Reads only.
+
+use crate::app::App;
+use model::ReconcileKey;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+fn check(name: &str, result: Result<String, String>) -> Check {
+    let (passed, detail) = match result {
+        Ok(detail) => (true, detail),
+        Err(detail) => (false, detail),
+    };
+    Check {
+        name: name.to_owned(),
+        passed,
+        detail,
+    }
+}
+
+pub async fn run(app: &App) -> Vec<Check> {
+    let settings = &app.config.policy;
+    let firewall = &app.firewall;
+    let mut checks = vec![check(
+        "settings",
+        Ok(format!(
+            "{} vsys {}, commits {}",
+            app.config.firewall.url,
+            app.config.firewall.vsys,
+            match (&app.config.firewall.admin, app.config.firewall.full_commit) {
+                (_, true) => "full (PANOS_FULL_COMMIT)".to_owned(),
+                (Some(admin), false) => format!("scoped to admin {admin}"),
+                (None, false) => "unscoped".to_owned(),
+            }
+        )),
+    )];
+
+    let info = firewall.system_info().await;
+    let reachable = info.is_ok();
+    checks.push(check(
+        "firewall reachable, API key accepted",
+        info.map(|i| {
+            let multi_config = i.version.as_ref().is_some_and(|v| v.major >= 8);
+            format!(
+                "{} PAN-OS {}{}",
+                i.model,
+                i.sw_version,
+                if multi_config {
+                    ", multi-config supported"
+                } else {
+                    ", multi-config may be unsupported (PAN-OS < 8.0)"
+                }
+            )
+        })
+        .map_err(|e| e.to_string()),
+    ));
+    if reachable {
+        let exists = |found: Result<bool, _>, what: String| match found {
+            Ok(true) => Ok(format!("{what} exists")),
+            Ok(false) => Err(format!("{what} does not exist on the firewall")),
+            Err(e) => Err(format!("{e}")),
+        };
+        for (setting, zone) in [
+            ("PANOS_UNTRUST_ZONE", &settings.untrust_zone),
+            ("PANOS_TRUST_ZONE", &settings.trust_zone),
+        ] {
+            let found = firewall.has_vsys_entry("zone", zone).await;
+            checks.push(check(setting, exists(found, format!("zone {zone}"))));
+        }
+        if let Some(group) = &settings.profile_group {
+            let found = firewall.has_vsys_entry("profile-group", group).await;
+            checks.push(check(
+                "PANOS_PROFILE_GROUP",
+                exists(found, format!("profile group {group}")),
+            ));
+        }
+        let found = firewall.has_rule(&settings.bottom_rule).await;
+        checks.push(check(
+            "PANOS_BOTTOM_RULE",
+            exists(found, format!("rule {}", settings.bottom_rule)),
+        ));
+    }
+
+    let topology = app.topology_for(&[ReconcileKey::Everything]).await;
+    checks.push(check(
+        "AWS topology readable",
+        topology
+            .map(|t| {
+                format!(
+                    "{} VPCs, {} instances, {} security groups in scope",
+                    t.vpcs.len(),
+                    t.instances.len(),
+                    t.security_groups.len()
+                )
+            })
+            .map_err(|e| e.to_string()),
+    ));
+    checks
+}
+
+pub fn render(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for c in checks {
+        let mark = if c.passed { "ok  " } else { "FAIL" };
+        let _ = writeln!(out, "{mark} {:<38} {}", c.name, c.detail);
+    }
+    out
+}

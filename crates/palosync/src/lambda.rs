@@ -1,0 +1,96 @@
+//! The AWS Lambda entry point: every payload `events` understands, one reconcile and at most
+//! one commit per invocation, SQS partial batch responses, and errors whose `errorType` says
+//! what failed.
+//!
+//! The handler is a thin function over [`App::run`], so what it does is what `palosync handle`
+//! does; only the response shape and the deadline come from Lambda.
+
+use crate::app::{App, AppError, Work};
+use crate::config::Config;
+use crate::report::Report;
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::OnceCell;
+
+/// Run the runtime loop until the process is stopped. The app (and with it the API key) is
+/// built on the first invocation and reused while the execution environment lives.
+pub async fn run(config: Config) -> Result<(), lambda_runtime::Error> {
+    let app = OnceCell::new();
+    let config = &config;
+    let app = &app;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| async move {
+        let app = app
+            .get_or_try_init(|| App::new(config.clone(), None))
+            .await
+            .map_err(|e| diagnostic(e.error_type(), &e.to_string()))?;
+        handle(app, event).await
+    }))
+    .await
+}
+
+/// One invocation. Public so tests can drive it without the runtime.
+pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    let deadline = deadline_instant(event.context.deadline);
+    let payload = serde_json::to_vec(&event.payload)
+        .map_err(|e| diagnostic("InvalidPayload", &e.to_string()))?;
+    let ingest = events::parse_payload(&payload, &app.event_filter()).map_err(|e| {
+        let error = AppError::Payload(e);
+        emit(&Report {
+            error: Some(crate::report::ReportedError {
+                error_type: error.error_type().to_owned(),
+                message: error.to_string(),
+            }),
+            ..Report::new("lambda", app.config.dry_run)
+        });
+        diagnostic(error.error_type(), &error.to_string())
+    })?;
+    let is_sqs_batch = !ingest.messages.is_empty();
+    let (report, result) = app.run("lambda", Work::Ingest(ingest), false, deadline).await;
+    emit(&report);
+    match result {
+        // A failed reconcile fails the whole invocation: every message returns to the queue
+        // and nothing half-done was committed.
+        Err(error) => Err(diagnostic(error.error_type(), &error.to_string())),
+        Ok(()) if is_sqs_batch => Ok(json!({
+            "batchItemFailures": report
+                .failed_messages
+                .iter()
+                .map(|id| json!({ "itemIdentifier": id }))
+                .collect::<Vec<_>>()
+        })),
+        Ok(()) => Ok(json!({
+            "keys": report.keys.len(),
+            "operations": report.operations().len(),
+            "commit": report.commit(),
+        })),
+    }
+}
+
+/// The report as one structured log line.
+fn emit(report: &Report) {
+    tracing::info!(
+        target: "palosync::report",
+        events = report.events,
+        operations = report.operations().len(),
+        error = report.error.as_ref().map(|e| e.error_type.as_str()),
+        report = %report.to_json_line(),
+        "invocation report"
+    );
+}
+
+fn diagnostic(error_type: &str, message: &str) -> Diagnostic {
+    Diagnostic {
+        error_type: error_type.to_owned(),
+        error_message: message.to_owned(),
+    }
+}
+
+/// Lambda gives the deadline in epoch milliseconds.
+fn deadline_instant(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}

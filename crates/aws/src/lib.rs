@@ -47,8 +47,9 @@
 //!
 //! A JSON object with the fields of [`model::Topology`] at the top level (`vpcs`, `subnets`,
 //! `route_tables`, `instances`, `network_interfaces`, `security_groups`, `prefix_lists`,
-//! optional `absent_instances`, `absent_security_groups`) plus `"version": 1` (required; other
-//! versions are refused), and optionally `region`, `firewall_instance_id` and
+//! optional `absent_instances`, `absent_security_groups`) plus `"version": 1` (always written;
+//! other versions are refused; a file without it, a bare serialized `Topology` such as
+//! `examples/snapshot.json`, is read as version 1), and optionally `region`, `firewall_instance_id` and
 //! `extra_route_targets` (the scope options the snapshot resolves keys with unless
 //! [`SnapshotInventory::with_scope`] replaces them). [`SdkInventory::snapshot_everything`]
 //! writes one covering every VPC of the region (`palosync snapshot`).

@@ -10,7 +10,7 @@ use model::{InstanceId, ReconcileKey};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = aws::load_config(None).await;
     let firewall = std::env::var("FIREWALL_INSTANCE_ID")
         .ok()
         .map(InstanceId::new);

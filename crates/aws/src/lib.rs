@@ -80,9 +80,9 @@
 //!
 //! # Configuration
 //!
-//! [`SdkInventory::new`] takes an `aws_config::SdkConfig` from the standard chain
-//! (`aws_config::defaults(BehaviorVersion::latest()).load()`: `AWS_REGION`,
-//! `AWS_ENDPOINT_URL`, credentials) and [`InventoryOptions`]: scope, attempts per call
+//! [`SdkInventory::new`] takes an [`SdkConfig`] from the standard chain ([`load_config`]:
+//! `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials; use it rather than depending on `aws-config`
+//! elsewhere, so the SDK keeps one feature set) and [`InventoryOptions`]: scope, attempts per call
 //! (standard retry mode, default 5), S3 path-style addressing (default: on when the endpoint is
 //! overridden, as moto needs) and the log object size limit (default 128 MiB).
 //!
@@ -102,11 +102,14 @@ mod sdk;
 mod secrets;
 mod snapshot;
 
+pub use aws_config::SdkConfig;
 pub use closure::ScopeOptions;
 pub use error::InventoryError;
 pub use inventory::Inventory;
 pub use normalize::targets_firewall;
 pub use s3_log::LogObjectLocation;
-pub use sdk::{CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, InventoryOptions, SdkInventory};
+pub use sdk::{
+    CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, InventoryOptions, SdkInventory, load_config,
+};
 pub use secrets::{ApiKey, ApiKeySource, SecretError, fetch_api_key};
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotInventory};

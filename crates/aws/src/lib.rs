@@ -8,7 +8,8 @@
 //!
 //! # Scope of a key
 //!
-//! Both inventories resolve keys with the same closure (`closure.rs`), so they agree:
+//! Both inventories resolve keys with the same closure (`closure.rs`, asking a
+//! `source::TopologySource` batched questions), so they agree:
 //!
 //! | key | what comes back |
 //! |---|---|
@@ -101,9 +102,9 @@ mod s3_log;
 mod sdk;
 mod secrets;
 mod snapshot;
+mod source;
 
 pub use aws_config::SdkConfig;
-pub use closure::ScopeOptions;
 pub use error::InventoryError;
 pub use inventory::Inventory;
 pub use normalize::targets_firewall;
@@ -113,3 +114,4 @@ pub use sdk::{
 };
 pub use secrets::{ApiKey, ApiKeySource, SecretError, fetch_api_key};
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotInventory};
+pub use source::ScopeOptions;

@@ -5,12 +5,13 @@
 //! lists here), so a key resolves to the same topology from a snapshot as from AWS at the time
 //! the snapshot was taken. Nothing here touches the network.
 
-use crate::closure::{
-    self, Coverage, EniQuery, GroupQuery, InstanceQuery, RouteTableQuery, ScopeOptions,
-    TopologySource, VpcQuery,
-};
+use crate::closure;
 use crate::error::InventoryError;
 use crate::inventory::Inventory;
+use crate::source::{
+    Coverage, EniQuery, GroupQuery, InstanceQuery, RouteTableQuery, ScopeOptions, TopologySource,
+    VpcQuery,
+};
 use model::{
     Instance, InstanceId, ManagedPrefixList, NetworkInterface, PrefixListId, ReconcileKey,
     RouteTable, SecurityGroup, Subnet, Topology, Vpc, VpcId,

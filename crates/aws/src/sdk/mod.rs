@@ -11,10 +11,11 @@ mod source;
 
 pub use calls::CallCount;
 
-use crate::closure::{self, Coverage, ScopeOptions};
+use crate::closure;
 use crate::error::InventoryError;
 use crate::inventory::Inventory;
 use crate::snapshot::Snapshot;
+use crate::source::{Coverage, ScopeOptions};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use calls::CallCounter;

@@ -10,8 +10,10 @@ use model::{InstanceId, ReconcileKey};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let firewall = std::env::var("FIREWALL_INSTANCE_ID").ok().map(InstanceId::new);
+    let config = aws::load_config(None).await;
+    let firewall = std::env::var("FIREWALL_INSTANCE_ID")
+        .ok()
+        .map(InstanceId::new);
     let inventory = SdkInventory::new(
         &config,
         InventoryOptions::new(ScopeOptions {

@@ -8,7 +8,8 @@
 //!
 //! # Scope of a key
 //!
-//! Both inventories resolve keys with the same closure (`closure.rs`), so they agree:
+//! Both inventories resolve keys with the same closure (`closure.rs`, asking a
+//! `source::TopologySource` batched questions), so they agree:
 //!
 //! | key | what comes back |
 //! |---|---|
@@ -47,8 +48,9 @@
 //!
 //! A JSON object with the fields of [`model::Topology`] at the top level (`vpcs`, `subnets`,
 //! `route_tables`, `instances`, `network_interfaces`, `security_groups`, `prefix_lists`,
-//! optional `absent_instances`, `absent_security_groups`) plus `"version": 1` (required; other
-//! versions are refused), and optionally `region`, `firewall_instance_id` and
+//! optional `absent_instances`, `absent_security_groups`) plus `"version": 1` (always written;
+//! other versions are refused; a file without it, a bare serialized `Topology` such as
+//! `examples/snapshot.json`, is read as version 1), and optionally `region`, `firewall_instance_id` and
 //! `extra_route_targets` (the scope options the snapshot resolves keys with unless
 //! [`SnapshotInventory::with_scope`] replaces them). [`SdkInventory::snapshot_everything`]
 //! writes one covering every VPC of the region (`palosync snapshot`).
@@ -79,9 +81,9 @@
 //!
 //! # Configuration
 //!
-//! [`SdkInventory::new`] takes an `aws_config::SdkConfig` from the standard chain
-//! (`aws_config::defaults(BehaviorVersion::latest()).load()`: `AWS_REGION`,
-//! `AWS_ENDPOINT_URL`, credentials) and [`InventoryOptions`]: scope, attempts per call
+//! [`SdkInventory::new`] takes an [`SdkConfig`] from the standard chain ([`load_config`]:
+//! `AWS_REGION`, `AWS_ENDPOINT_URL`, credentials; use it rather than depending on `aws-config`
+//! elsewhere, so the SDK keeps one feature set) and [`InventoryOptions`]: scope, attempts per call
 //! (standard retry mode, default 5), S3 path-style addressing (default: on when the endpoint is
 //! overridden, as moto needs) and the log object size limit (default 128 MiB).
 //!
@@ -100,12 +102,16 @@ mod s3_log;
 mod sdk;
 mod secrets;
 mod snapshot;
+mod source;
 
-pub use closure::ScopeOptions;
+pub use aws_config::SdkConfig;
 pub use error::InventoryError;
 pub use inventory::Inventory;
 pub use normalize::targets_firewall;
 pub use s3_log::LogObjectLocation;
-pub use sdk::{CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, InventoryOptions, SdkInventory};
+pub use sdk::{
+    CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, InventoryOptions, SdkInventory, load_config,
+};
 pub use secrets::{ApiKey, ApiKeySource, SecretError, fetch_api_key};
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotInventory};
+pub use source::ScopeOptions;

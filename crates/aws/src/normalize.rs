@@ -5,7 +5,7 @@
 //! too, as AWS reports it (moto names only the target the route was created with). Nothing
 //! here adds or drops a source, an address or a route: the form changes, never the meaning.
 
-use crate::closure::ScopeOptions;
+use crate::source::ScopeOptions;
 use model::{EniId, IngressPermission, RouteDestination, RouteTargets, Topology};
 use std::collections::BTreeSet;
 

@@ -9,8 +9,8 @@
 use crate::error::InventoryError;
 use crate::sdk::SdkInventory;
 use aws_sdk_s3::error::SdkError;
-use events::{EventFilter, Ingest, LogObjectRef};
 use aws_sdk_s3::operation::get_object::GetObjectError;
+use events::{EventFilter, Ingest, LogObjectRef};
 use std::io::{self, Read};
 use tokio_util::io::SyncIoBridge;
 
@@ -115,13 +115,15 @@ impl SdkInventory {
             key: &object.key,
             region: object.region.as_deref(),
         };
-        self.read_log_object(location, move |reader| events::parse_log_file(reader, &filter))
-            .await?
-            .map_err(|source| InventoryError::LogObjectParse {
-                bucket: object.bucket.clone(),
-                key: object.key.clone(),
-                source,
-            })
+        self.read_log_object(location, move |reader| {
+            events::parse_log_file(reader, &filter)
+        })
+        .await?
+        .map_err(|source| InventoryError::LogObjectParse {
+            bucket: object.bucket.clone(),
+            key: object.key.clone(),
+            source,
+        })
     }
 
     fn s3_client(&self, region: Option<&str>) -> aws_sdk_s3::Client {

@@ -5,12 +5,13 @@
 //! lists here), so a key resolves to the same topology from a snapshot as from AWS at the time
 //! the snapshot was taken. Nothing here touches the network.
 
-use crate::closure::{
-    self, Coverage, EniQuery, GroupQuery, InstanceQuery, RouteTableQuery, ScopeOptions,
-    TopologySource, VpcQuery,
-};
+use crate::closure;
 use crate::error::InventoryError;
 use crate::inventory::Inventory;
+use crate::source::{
+    Coverage, EniQuery, GroupQuery, InstanceQuery, RouteTableQuery, ScopeOptions, TopologySource,
+    VpcQuery,
+};
 use model::{
     Instance, InstanceId, ManagedPrefixList, NetworkInterface, PrefixListId, ReconcileKey,
     RouteTable, SecurityGroup, Subnet, Topology, Vpc, VpcId,
@@ -24,7 +25,8 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 /// A snapshot file: `model::Topology`'s fields at the top level, plus where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// Always [`SNAPSHOT_VERSION`] for files this build writes.
+    /// Always [`SNAPSHOT_VERSION`] for files this build writes; absent reads as 1.
+    #[serde(default = "first_version")]
     pub version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -35,6 +37,10 @@ pub struct Snapshot {
     pub extra_route_targets: Vec<String>,
     #[serde(flatten)]
     pub topology: Topology,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 #[derive(Deserialize)]
@@ -53,16 +59,18 @@ impl Snapshot {
         }
     }
 
-    /// Parse a snapshot, refusing other versions with a message that says so.
+    /// Parse a snapshot, refusing other versions with a message that says so. A file without
+    /// `version` (a bare serialized `model::Topology`) is read as version 1.
     pub fn from_json(json: &str) -> Result<Self, InventoryError> {
         let probe: VersionOnly =
             serde_json::from_str(json).map_err(InventoryError::SnapshotFormat)?;
         match probe.version {
-            Some(SNAPSHOT_VERSION) => {
+            // A bare `model::Topology` (no version field) is read as version 1.
+            Some(SNAPSHOT_VERSION) | None => {
                 serde_json::from_str(json).map_err(InventoryError::SnapshotFormat)
             }
-            found => Err(InventoryError::SnapshotVersion {
-                found: found.unwrap_or(0),
+            Some(found) => Err(InventoryError::SnapshotVersion {
+                found,
                 supported: SNAPSHOT_VERSION,
             }),
         }

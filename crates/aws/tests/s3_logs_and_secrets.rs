@@ -4,7 +4,9 @@
 
 mod support;
 
-use aws::{ApiKeySource, InventoryError, InventoryOptions, ScopeOptions, SdkInventory, SecretError};
+use aws::{
+    ApiKeySource, InventoryError, InventoryOptions, ScopeOptions, SdkInventory, SecretError,
+};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use events::{EventFilter, LogObjectRef};
@@ -70,7 +72,10 @@ async fn gzip_and_plain_log_objects_stream_into_triggers() {
     bucket_with(
         &config,
         "trail-logs-gzip",
-        &[(gz_key, gzip(LOG.as_bytes())), ("plain/log.json", LOG.as_bytes().to_vec())],
+        &[
+            (gz_key, gzip(LOG.as_bytes())),
+            ("plain/log.json", LOG.as_bytes().to_vec()),
+        ],
     )
     .await;
     let inventory = inventory(&config, aws::DEFAULT_MAX_LOG_OBJECT_BYTES);
@@ -89,7 +94,10 @@ async fn gzip_and_plain_log_objects_stream_into_triggers() {
         ]
     );
     let direct = events::parse_log_file(LOG.as_bytes(), &filter).expect("direct parse");
-    assert_eq!(from_gzip, direct, "bytes from S3 parse exactly like the file");
+    assert_eq!(
+        from_gzip, direct,
+        "bytes from S3 parse exactly like the file"
+    );
     let from_plain = inventory
         .read_cloudtrail_log(&object("trail-logs-gzip", "plain/log.json"), &filter)
         .await
@@ -103,12 +111,18 @@ async fn missing_log_object_or_bucket_is_a_clear_error() {
     let config = support::moto_config(REGION).await;
     bucket_with(&config, "trail-logs-missing", &[]).await;
     let inventory = inventory(&config, aws::DEFAULT_MAX_LOG_OBJECT_BYTES);
-    for (bucket, key) in [("trail-logs-missing", "nope.json.gz"), ("no-such-bucket-here", "x.json.gz")] {
+    for (bucket, key) in [
+        ("trail-logs-missing", "nope.json.gz"),
+        ("no-such-bucket-here", "x.json.gz"),
+    ] {
         let error = inventory
             .read_cloudtrail_log(&object(bucket, key), &EventFilter::any())
             .await
             .expect_err("missing object");
-        assert!(matches!(error, InventoryError::LogObjectNotFound { .. }), "{error:?}");
+        assert!(
+            matches!(error, InventoryError::LogObjectNotFound { .. }),
+            "{error:?}"
+        );
         assert_eq!(
             error.to_string(),
             format!("CloudTrail log object s3://{bucket}/{key} does not exist")
@@ -124,7 +138,10 @@ async fn log_object_over_the_size_limit_is_refused() {
     bucket_with(&config, "trail-logs-large", &[("big.json.gz", body)]).await;
     let inventory = inventory(&config, size - 1);
     let error = inventory
-        .read_cloudtrail_log(&object("trail-logs-large", "big.json.gz"), &EventFilter::any())
+        .read_cloudtrail_log(
+            &object("trail-logs-large", "big.json.gz"),
+            &EventFilter::any(),
+        )
         .await
         .expect_err("over the limit");
     assert!(
@@ -139,7 +156,10 @@ async fn api_key_from_secrets_manager_plain_and_json_and_from_ssm() {
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     for (name, value) in [
         ("palosync/plain", "LUFRPT1plain=="),
-        ("palosync/json", r#"{"api_key": "LUFRPT1json==", "admin": "palosync"}"#),
+        (
+            "palosync/json",
+            r#"{"api_key": "LUFRPT1json==", "admin": "palosync"}"#,
+        ),
     ] {
         secrets
             .create_secret()
@@ -159,9 +179,18 @@ async fn api_key_from_secrets_manager_plain_and_json_and_from_ssm() {
         .expect("put parameter");
 
     for (source, expected) in [
-        (ApiKeySource::SecretsManager("palosync/plain".into()), "LUFRPT1plain=="),
-        (ApiKeySource::SecretsManager("palosync/json".into()), "LUFRPT1json=="),
-        (ApiKeySource::SsmParameter("/palosync/api-key".into()), "LUFRPT1ssm=="),
+        (
+            ApiKeySource::SecretsManager("palosync/plain".into()),
+            "LUFRPT1plain==",
+        ),
+        (
+            ApiKeySource::SecretsManager("palosync/json".into()),
+            "LUFRPT1json==",
+        ),
+        (
+            ApiKeySource::SsmParameter("/palosync/api-key".into()),
+            "LUFRPT1ssm==",
+        ),
     ] {
         let key = aws::fetch_api_key(&config, &source).await.expect("api key");
         assert_eq!(key.expose(), expected, "{source}");
@@ -176,7 +205,9 @@ async fn missing_secret_and_parameter_say_not_found() {
         ApiKeySource::SecretsManager("palosync/absent".into()),
         ApiKeySource::SsmParameter("/palosync/absent".into()),
     ] {
-        let error = aws::fetch_api_key(&config, &source).await.expect_err("absent");
+        let error = aws::fetch_api_key(&config, &source)
+            .await
+            .expect_err("absent");
         assert!(matches!(error, SecretError::NotFound { .. }), "{error:?}");
         assert_eq!(error.to_string(), format!("{source} does not exist"));
     }

@@ -11,15 +11,28 @@ mod source;
 
 pub use calls::CallCount;
 
-use crate::closure::{self, Coverage, ScopeOptions};
+use crate::closure;
 use crate::error::InventoryError;
 use crate::inventory::Inventory;
 use crate::snapshot::Snapshot;
+use crate::source::{Coverage, ScopeOptions};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use calls::CallCounter;
 use model::{ReconcileKey, Topology};
 use source::Ec2Source;
+
+/// The SDK's standard configuration chain: region from `region` or `AWS_REGION`/profile,
+/// endpoint from `AWS_ENDPOINT_URL` (moto in tests), credentials from the environment, profile,
+/// web identity, container or instance role. Callers take the SDK config from here rather than
+/// depending on `aws-config` themselves, so the workspace builds the SDK with one feature set.
+pub async fn load_config(region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    loader.load().await
+}
 
 /// CloudTrail delivers a log file about every five minutes; even busy accounts stay far below
 /// this compressed size. Larger objects are refused rather than streamed for minutes.
@@ -113,12 +126,21 @@ impl SdkInventory {
 
 impl Inventory for SdkInventory {
     async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<Topology, InventoryError> {
-        closure::resolve(
+        let before = self.calls.snapshot().total();
+        let topology = closure::resolve(
             &self.source,
             keys,
             &self.options.scope,
             Coverage::FirewallVpcs,
         )
-        .await
+        .await?;
+        tracing::debug!(
+            keys = keys.len(),
+            aws_calls = self.calls.snapshot().total().saturating_sub(before),
+            vpcs = topology.vpcs.len(),
+            interfaces = topology.network_interfaces.len(),
+            "topology read"
+        );
+        Ok(topology)
     }
 }

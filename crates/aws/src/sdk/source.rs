@@ -6,10 +6,10 @@
 //! call when one id is gone; never per resource.
 
 use super::convert;
-use crate::closure::{
+use crate::error::InventoryError;
+use crate::source::{
     EniQuery, GroupQuery, InstanceQuery, RouteTableQuery, TopologySource, VpcQuery,
 };
-use crate::error::InventoryError;
 use aws_sdk_ec2::types::Filter;
 use model::{
     Instance, ManagedPrefixList, NetworkInterface, PrefixListId, RouteTable, SecurityGroup, Subnet,

@@ -52,16 +52,22 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
     let started = Instant::now();
     let sim = panos_sim::Simulator::builder()
         .api_key(KEY)
-        .commit_delay(Duration::from_millis(300))
+        .commit_delay(Duration::from_millis(200))
         .start()
         .await?;
     let admin_client = panos::Client::builder(sim.url())
         .api_key(panos::ApiKey::new(KEY))
+        .job_poll_interval(Duration::from_millis(50))
         .build()?;
     seed_operator_rules(&admin_client).await?;
+    let operator_rules = admin_client.security_rules(&Location::vsys("vsys1")).await?;
 
     let config = demo_config(&sim.url())?;
-    let firewall = Firewall::connect(&config.firewall, panos::ApiKey::new(KEY))?;
+    let firewall = Firewall::connect_polling(
+        &config.firewall,
+        panos::ApiKey::new(KEY),
+        Duration::from_millis(50),
+    )?;
     let mut topology: Topology = aws::Snapshot::from_json(SNAPSHOT)?.topology;
     // Before the story: the web server is stopped and its group has no partner port yet.
     stop(&mut topology);
@@ -87,13 +93,20 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
 
     writeln!(out, "\nRulebase after (committed):")?;
     print_rulebase(out, &admin_client).await?;
+    let after = admin_client.security_rules(&Location::vsys("vsys1")).await?;
+    let untouched = operator_rules.iter().all(|rule| after.contains(rule));
     let stats = sim.stats();
     writeln!(
         out,
-        "\n{} API requests, {} commits, {:.1} s. Operator rules were never touched.",
+        "\n{} API requests, {} commits, {:.1} s. Operator rules {}.",
         stats.requests,
         stats.commits_finished,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        if untouched {
+            "unchanged, entry for entry"
+        } else {
+            "CHANGED (this is a bug)"
+        }
     )?;
     sim.shutdown().await;
     Ok(())

@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
     match run(cli, lambda).await {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("palosync: {error:#}");
+            eprintln!("palosync: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
@@ -87,6 +87,22 @@ async fn run(cli: Cli, lambda: bool) -> Result<ExitCode> {
         }
         Command::Lambda => bail!("the lambda loop is started above"),
     }
+}
+
+/// The error and its causes on one line, skipping a cause its parent already quotes.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// Print the report; a failed run exits non-zero with its error on one line.

@@ -16,6 +16,10 @@ use planner::{ObservedRule, ObservedService, Operation, Plan, PolicyAnswers, Pol
 use serde::Serialize;
 use std::time::Duration;
 
+/// A commit takes seconds to minutes on a device; polling every 2 s costs little and ends the
+/// wait close to the job's end.
+pub const DEFAULT_JOB_POLL_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Policy-match questions in flight at once; the client caps all requests at 5 as well.
 const POLICY_MATCH_CONCURRENCY: usize = 5;
 
@@ -85,6 +89,16 @@ pub struct Firewall {
 
 impl Firewall {
     pub fn connect(config: &FirewallConfig, key: ApiKey) -> Result<Self, FirewallError> {
+        Self::connect_polling(config, key, DEFAULT_JOB_POLL_INTERVAL)
+    }
+
+    /// As [`Firewall::connect`], polling commit jobs every `job_poll` (a simulator commits in
+    /// milliseconds; a real device in seconds to minutes).
+    pub fn connect_polling(
+        config: &FirewallConfig,
+        key: ApiKey,
+        job_poll: Duration,
+    ) -> Result<Self, FirewallError> {
         let tls = match &config.tls {
             TlsChoice::Verified { ca_file } => panos::TlsOptions::Verified {
                 ca_file: ca_file.clone(),
@@ -99,6 +113,7 @@ impl Firewall {
         let client = panos::Client::builder(config.url.clone())
             .api_key(key)
             .tls(tls)
+            .job_poll_interval(job_poll)
             .build()
             .map_err(|e| FirewallError::Setup(e.to_string()))?;
         let commit_scope = match (&config.admin, config.full_commit) {

@@ -30,9 +30,15 @@ impl TopologySource {
         }
     }
 
-    async fn read_log(&self, object: &events::LogObjectRef, filter: &EventFilter) -> Result<Ingest, AppError> {
+    async fn read_log(
+        &self,
+        object: &events::LogObjectRef,
+        filter: &EventFilter,
+    ) -> Result<Ingest, AppError> {
         match self {
-            TopologySource::Aws(inventory) => Ok(inventory.read_cloudtrail_log(object, filter).await?),
+            TopologySource::Aws(inventory) => {
+                Ok(inventory.read_cloudtrail_log(object, filter).await?)
+            }
             TopologySource::Snapshot(_) => Err(AppError::NoS3 {
                 bucket: object.bucket.clone(),
                 key: object.key.clone(),
@@ -56,7 +62,9 @@ pub enum AppError {
     Inventory(#[from] InventoryError),
     #[error("the payload could not be read: {0}")]
     Payload(#[from] events::EventsError),
-    #[error("s3://{bucket}/{key}: CloudTrail log objects are read from S3, which a snapshot run has no access to")]
+    #[error(
+        "s3://{bucket}/{key}: CloudTrail log objects are read from S3, which a snapshot run has no access to"
+    )]
     NoS3 { bucket: String, key: String },
     #[error("the firewall API key could not be read: {0}")]
     ApiKey(#[from] aws::SecretError),
@@ -159,7 +167,13 @@ impl App {
 
     /// Do `work` and report it. The report is complete even when the run fails: the error is
     /// in it, and returned as well.
-    pub async fn run(&self, trigger: &str, work: Work, dry_run: bool, deadline: Instant) -> (Report, Result<(), AppError>) {
+    pub async fn run(
+        &self,
+        trigger: &str,
+        work: Work,
+        dry_run: bool,
+        deadline: Instant,
+    ) -> (Report, Result<(), AppError>) {
         let started = Instant::now();
         let dry_run = dry_run || self.config.dry_run;
         let mut report = Report::new(trigger, dry_run);
@@ -178,7 +192,13 @@ impl App {
         (report, result)
     }
 
-    async fn run_into(&self, report: &mut Report, work: Work, dry_run: bool, deadline: Instant) -> Result<(), AppError> {
+    async fn run_into(
+        &self,
+        report: &mut Report,
+        work: Work,
+        dry_run: bool,
+        deadline: Instant,
+    ) -> Result<(), AppError> {
         let triggers = match work {
             Work::Everything(provenance) => vec![Trigger {
                 key: ReconcileKey::Everything,
@@ -204,7 +224,12 @@ impl App {
             .durations_ms
             .insert("read_aws", read_started.elapsed().as_millis() as u64);
 
-        let scope = Scope::new(triggers.into_iter().map(|t| (t.key, t.provenance)).collect());
+        let scope = Scope::new(
+            triggers
+                .into_iter()
+                .map(|t| (t.key, t.provenance))
+                .collect(),
+        );
         let reconcile_started = Instant::now();
         let execution = executor::reconcile(
             &self.firewall,
@@ -222,7 +247,11 @@ impl App {
     }
 
     /// Every trigger of a payload, S3 log objects fetched and read in.
-    async fn collect(&self, report: &mut Report, mut ingest: Ingest) -> Result<Vec<Trigger>, AppError> {
+    async fn collect(
+        &self,
+        report: &mut Report,
+        mut ingest: Ingest,
+    ) -> Result<Vec<Trigger>, AppError> {
         let filter = self.event_filter();
         for object in std::mem::take(&mut ingest.log_objects) {
             let log = self.topology.read_log(&object, &filter).await?;

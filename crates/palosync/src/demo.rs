@@ -60,7 +60,9 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
         .job_poll_interval(Duration::from_millis(50))
         .build()?;
     seed_operator_rules(&admin_client).await?;
-    let operator_rules = admin_client.security_rules(&Location::vsys("vsys1")).await?;
+    let operator_rules = admin_client
+        .security_rules(&Location::vsys("vsys1"))
+        .await?;
 
     let config = demo_config(&sim.url())?;
     let firewall = Firewall::connect_polling(
@@ -73,8 +75,15 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
     stop(&mut topology);
     without_partner_port(&mut topology);
 
-    writeln!(out, "palosync demo: a simulated PAN-OS firewall at {}", sim.url())?;
-    writeln!(out, "and the example VPC of examples/snapshot.json (no AWS, no network).\n")?;
+    writeln!(
+        out,
+        "palosync demo: a simulated PAN-OS firewall at {}",
+        sim.url()
+    )?;
+    writeln!(
+        out,
+        "and the example VPC of examples/snapshot.json (no AWS, no network).\n"
+    )?;
     writeln!(out, "Rulebase before:")?;
     print_rulebase(out, &admin_client).await?;
 
@@ -83,7 +92,12 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
         (step.change)(&mut topology);
         app.topology = snapshot_source(&topology);
         writeln!(out, "\n{}. {}", number + 1, step.title)?;
-        let payload = eventbridge(step.event_name, number, step.request);
+        let principal = if step.event_name.contains("Instances") {
+            "alice"
+        } else {
+            "bob"
+        };
+        let payload = api_call_event(step.event_name, principal, number, step.request);
         let ingest = events::parse_payload(payload.to_string().as_bytes(), &app.event_filter())?;
         let deadline = Instant::now() + Duration::from_secs(30);
         let (report, result) = app.run("demo", Work::Ingest(ingest), false, deadline).await;
@@ -93,7 +107,9 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
 
     writeln!(out, "\nRulebase after (committed):")?;
     print_rulebase(out, &admin_client).await?;
-    let after = admin_client.security_rules(&Location::vsys("vsys1")).await?;
+    let after = admin_client
+        .security_rules(&Location::vsys("vsys1"))
+        .await?;
     let untouched = operator_rules.iter().all(|rule| after.contains(rule));
     let stats = sim.stats();
     writeln!(
@@ -263,7 +279,10 @@ async fn seed_operator_rules(client: &panos::Client) -> Result<(), panos::Error>
             .await?;
     }
     client
-        .commit_and_wait(&panos::CommitRequest::partial_for("admin"), Duration::from_secs(10))
+        .commit_and_wait(
+            &panos::CommitRequest::partial_for("admin"),
+            Duration::from_secs(10),
+        )
         .await?;
     Ok(())
 }
@@ -314,12 +333,13 @@ fn print_step(out: &mut impl Write, report: &Report) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// An EventBridge "AWS API Call via CloudTrail" event as AWS delivers it.
-fn eventbridge(event_name: &str, number: usize, request: Value) -> Value {
-    let principal = if event_name.contains("Instances") { "alice" } else { "bob" };
+/// An EventBridge "AWS API Call via CloudTrail" event as AWS delivers it, for an IAM user of
+/// account 111122223333 in us-east-1; `sequence` makes the event id unique. The integration
+/// tests build their payloads with it too.
+pub fn api_call_event(event_name: &str, principal: &str, sequence: usize, request: Value) -> Value {
     json!({
         "version": "0",
-        "id": format!("7400a4bd-d520-3e73-7dd9-beffc1e2950{number}"),
+        "id": format!("7400a4bd-d520-3e73-7dd9-{sequence:012x}"),
         "detail-type": "AWS API Call via CloudTrail",
         "source": "aws.ec2",
         "account": "111122223333",
@@ -335,7 +355,7 @@ fn eventbridge(event_name: &str, number: usize, request: Value) -> Value {
                 "accountId": "111122223333",
                 "userName": principal
             },
-            "eventTime": format!("2026-11-27T01:0{number}:41Z"),
+            "eventTime": format!("2026-11-27T01:{:02}:41Z", sequence % 60),
             "eventSource": "ec2.amazonaws.com",
             "eventName": event_name,
             "awsRegion": "us-east-1",
@@ -344,7 +364,7 @@ fn eventbridge(event_name: &str, number: usize, request: Value) -> Value {
             "requestParameters": request,
             "responseElements": {"requestId": "c0ffee00-0000-4000-8000-00000000000a", "_return": true},
             "requestID": "c0ffee00-0000-4000-8000-00000000000a",
-            "eventID": format!("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f{number}"),
+            "eventID": format!("0f1e2d3c-4b5a-6978-8796-{sequence:012x}"),
             "readOnly": false,
             "eventType": "AwsApiCall",
             "managementEvent": true,

@@ -46,7 +46,9 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagn
         diagnostic(error.error_type(), &error.to_string())
     })?;
     let is_sqs_batch = !ingest.messages.is_empty();
-    let (report, result) = app.run("lambda", Work::Ingest(ingest), false, deadline).await;
+    let (report, result) = app
+        .run("lambda", Work::Ingest(ingest), false, deadline)
+        .await;
     emit(&report);
     match result {
         // A failed reconcile fails the whole invocation: every message returns to the queue

@@ -3,13 +3,13 @@
 //! executor that turns a plan into firewall calls, the Lambda handler and the report. The
 //! decisions live in the `planner` crate; the IO in `aws` and `panos`.
 
+pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
-pub mod firewall;
-pub mod executor;
-pub mod report;
-pub mod app;
-pub mod lambda;
-pub mod check;
-pub mod snapshot;
 pub mod demo;
+pub mod executor;
+pub mod firewall;
+pub mod lambda;
+pub mod report;
+pub mod snapshot;

@@ -82,7 +82,8 @@ async fn run(cli: Cli, lambda: bool) -> Result<ExitCode> {
                 .with_context(|| format!("reading {}", input.display()))?;
             finish(
                 cli.output,
-                app.run("handle", Work::Ingest(ingest), *dry_run, deadline).await,
+                app.run("handle", Work::Ingest(ingest), *dry_run, deadline)
+                    .await,
             )
         }
         Command::Lambda => bail!("the lambda loop is started above"),

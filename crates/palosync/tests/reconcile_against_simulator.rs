@@ -51,15 +51,27 @@ async fn a_full_sync_commits_the_example_topology_once_above_the_bottom_rule() {
 
     let running = running_rule_names(&sim);
     assert_eq!(running.last().map(String::as_str), Some("Clean up"));
-    let managed: Vec<_> = running.iter().filter(|n| n.as_str() != "Clean up").collect();
+    let managed: Vec<_> = running
+        .iter()
+        .filter(|n| n.as_str() != "Clean up")
+        .collect();
     assert!(!managed.is_empty());
     assert!(
         managed.iter().all(|n| n.starts_with("sg-")),
         "a sync names rules after groups: {managed:?}"
     );
     let running_xml = sim.running_config_xml();
-    for expected in ["10.0.10.25", "10.0.10.26", "10.0.11.40", "tcp_8443", "tcp_8080-8081"] {
-        assert!(running_xml.contains(expected), "{expected} missing from running config");
+    for expected in [
+        "10.0.10.25",
+        "10.0.10.26",
+        "10.0.11.40",
+        "tcp_8443",
+        "tcp_8080-8081",
+    ] {
+        assert!(
+            running_xml.contains(expected),
+            "{expected} missing from running config"
+        );
     }
     for never in ["10.0.0.10", "10.0.1.10", "5432"] {
         assert!(
@@ -105,7 +117,10 @@ async fn stopping_an_instance_removes_every_allowance_to_it_in_one_commit() {
     let running = sim.running_config_xml();
     assert!(!running.contains("10.0.10.25"));
     assert!(!running.contains("10.0.10.26"));
-    assert!(running.contains("10.0.11.40"), "other instances are untouched");
+    assert!(
+        running.contains("10.0.11.40"),
+        "other instances are untouched"
+    );
     sim.shutdown().await;
 }
 

@@ -5,7 +5,9 @@
 //! builds whole from a [`RuleContent`].
 
 use panos::{ProfileSetting, SecurityRule, ServiceObject, ServiceProtocol};
-use planner::{ObservedRule, ObservedService, PortProtocol, RuleAction, RuleContent, ServiceContent};
+use planner::{
+    ObservedRule, ObservedService, PortProtocol, RuleAction, RuleContent, ServiceContent,
+};
 
 /// A rule on the firewall as the planner sees it.
 pub fn observed_rule(rule: &SecurityRule) -> ObservedRule {

@@ -73,10 +73,15 @@ pub struct FirewallState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum CommitReport {
-    Committed { job_id: u64, warnings: Vec<String> },
+    Committed {
+        job_id: u64,
+        warnings: Vec<String>,
+    },
     NothingToCommit,
     /// The deadline came first; the job goes on and the next invocation sees its outcome.
-    StillRunning { job_id: u64 },
+    StillRunning {
+        job_id: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -156,7 +161,10 @@ impl Firewall {
     }
 
     /// Ask the firewall each question once, a few at a time.
-    pub async fn answer(&self, queries: &[PolicyMatchQuery]) -> Result<PolicyAnswers, FirewallError> {
+    pub async fn answer(
+        &self,
+        queries: &[PolicyMatchQuery],
+    ) -> Result<PolicyAnswers, FirewallError> {
         stream::iter(queries.iter().cloned())
             .map(|query| async move {
                 let asked = mapping::policy_query(&query, &self.vsys);
@@ -172,7 +180,11 @@ impl Firewall {
 
     /// Write the whole plan in one atomic multi-config batch (the tag first when missing).
     /// Returns the number of actions written.
-    pub async fn apply(&self, plan: &Plan, create_tag: Option<&str>) -> Result<usize, FirewallError> {
+    pub async fn apply(
+        &self,
+        plan: &Plan,
+        create_tag: Option<&str>,
+    ) -> Result<usize, FirewallError> {
         let actions = self.actions(plan, create_tag);
         if actions.is_empty() {
             return Ok(0);
@@ -265,7 +277,11 @@ impl Firewall {
 
     /// One commit, polled until it ends or `budget` runs out. A FAIL job is an error carrying
     /// the device's lines.
-    pub async fn commit(&self, description: &str, budget: Duration) -> Result<CommitReport, FirewallError> {
+    pub async fn commit(
+        &self,
+        description: &str,
+        budget: Duration,
+    ) -> Result<CommitReport, FirewallError> {
         let request = CommitRequest {
             scope: self.commit_scope.clone(),
             description: Some(description.to_owned()),

@@ -69,3 +69,175 @@ pub fn candidate_rule_names(sim: &RunningSimulator) -> Vec<String> {
         .filter_map(|r| r.entry_name().map(str::to_owned))
         .collect()
 }
+
+pub mod moto;
+
+use palosync::app::{App, AppError, TopologySource, Work};
+use palosync::config::{Config, RawSettings};
+use palosync::report::Report;
+use panos::{ConfigEntry, Location, Position, SecurityRule};
+use std::time::Instant;
+
+/// An operator's rule above palosync's block: ssh from one bastion host to anything inside.
+pub const OPERATOR_RULE: &str = "ops-bastion-ssh";
+pub const BASTION: &str = "203.0.113.9";
+
+/// moto + the simulator + palosync wired as the Lambda wires them, for one test region.
+pub struct Harness {
+    pub sim: RunningSimulator,
+    pub app: App,
+    pub ec2: aws_sdk_ec2::Client,
+    pub sdk: aws_config::SdkConfig,
+    pub vpc: moto::Vpc,
+    pub admin: panos::Client,
+    sequence: usize,
+}
+
+pub fn settings_for(sim: &RunningSimulator, firewall_instance: &str) -> Config {
+    let mut raw = RawSettings::default();
+    for (setting, value) in [
+        ("panos_url", sim.url()),
+        ("panos_api_key", API_KEY.to_owned()),
+        ("panos_admin", ADMIN.to_owned()),
+        ("panos_bottom_rule", "Clean up".to_owned()),
+        ("panos_untrust_zone", "untrust".to_owned()),
+        ("panos_trust_zone", "trust".to_owned()),
+        ("panos_profile_group", "default".to_owned()),
+        ("firewall_instance_id", firewall_instance.to_owned()),
+    ] {
+        raw.set(setting, value);
+    }
+    Config::validate(&raw).expect("valid test settings")
+}
+
+impl Harness {
+    pub async fn new(region: &'static str) -> Self {
+        let sdk = moto::moto_config(region).await;
+        let ec2 = aws_sdk_ec2::Client::new(&sdk);
+        let vpc = moto::build_vpc(&ec2).await;
+        let sim = start_simulator().await;
+        let admin = panos::Client::builder(sim.url())
+            .api_key(panos::ApiKey::new(API_KEY))
+            .job_poll_interval(Duration::from_millis(20))
+            .build()
+            .expect("admin client");
+        seed_operator_rule(&admin).await;
+        let app = Self::app_for(&sim, &sdk, &vpc.firewall);
+        Self {
+            sim,
+            app,
+            ec2,
+            sdk,
+            vpc,
+            admin,
+            sequence: 0,
+        }
+    }
+
+    pub fn app_for(sim: &RunningSimulator, sdk: &aws_config::SdkConfig, firewall: &str) -> App {
+        let config = settings_for(sim, firewall);
+        let firewall_session = Firewall::connect_polling(
+            &config.firewall,
+            panos::ApiKey::new(API_KEY),
+            Duration::from_millis(20),
+        )
+        .expect("client builds");
+        let inventory = aws::SdkInventory::new(
+            sdk,
+            aws::InventoryOptions::new(aws::ScopeOptions {
+                firewall_instance_id: Some(model::InstanceId::new(firewall)),
+                extra_route_targets: vec![],
+            }),
+        );
+        App::from_parts(
+            config,
+            firewall_session,
+            TopologySource::Aws(Box::new(inventory)),
+        )
+    }
+
+    /// Deliver one CloudTrail API call through EventBridge, as the Lambda receives it.
+    pub async fn event(
+        &mut self,
+        event_name: &str,
+        request: serde_json::Value,
+    ) -> (Report, Result<(), AppError>) {
+        self.sequence += 1;
+        let payload = palosync::demo::api_call_event(event_name, "alice", self.sequence, request);
+        self.payload(payload.to_string().as_bytes()).await
+    }
+
+    pub async fn payload(&self, bytes: &[u8]) -> (Report, Result<(), AppError>) {
+        let ingest =
+            events::parse_payload(bytes, &self.app.event_filter()).expect("payload parses");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        self.app
+            .run("test", Work::Ingest(ingest), false, deadline)
+            .await
+    }
+
+    /// Rules committed to the running configuration: (name, sources, destinations, app/service).
+    pub async fn running_rules(&self) -> Vec<SecurityRule> {
+        let xpath = Location::vsys("vsys1").security_rules();
+        let node = self.admin.show(&xpath).await.expect("show running rules");
+        node.map(|rules| {
+            rules
+                .children_named("entry")
+                .map(|e| SecurityRule::from_entry(e).expect("rule parses"))
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    pub async fn managed_rules(&self) -> Vec<SecurityRule> {
+        self.running_rules()
+            .await
+            .into_iter()
+            .filter(|r| r.tags.iter().any(|t| t == "palosync"))
+            .collect()
+    }
+
+    pub async fn operator_rule(&self) -> SecurityRule {
+        self.running_rules()
+            .await
+            .into_iter()
+            .find(|r| r.name == OPERATOR_RULE)
+            .expect("operator rule is still there")
+    }
+}
+
+async fn seed_operator_rule(admin: &panos::Client) {
+    let vsys = Location::vsys("vsys1");
+    let rule = SecurityRule {
+        name: OPERATOR_RULE.to_owned(),
+        from: vec!["untrust".to_owned()],
+        to: vec!["trust".to_owned()],
+        source: vec![BASTION.to_owned()],
+        destination: vec!["any".to_owned()],
+        source_user: vec!["any".to_owned()],
+        category: vec!["any".to_owned()],
+        application: vec!["ssh".to_owned()],
+        service: vec!["application-default".to_owned()],
+        action: Some(panos::RuleAction::Allow),
+        description: Some("operator rule".to_owned()),
+        ..SecurityRule::default()
+    };
+    admin
+        .create(&vsys, &rule)
+        .await
+        .expect("create operator rule");
+    admin
+        .move_entry(
+            &SecurityRule::xpath(&vsys, OPERATOR_RULE),
+            &Position::Before("Clean up".to_owned()),
+        )
+        .await
+        .expect("move operator rule");
+    admin
+        .commit_and_wait(
+            &panos::CommitRequest::partial_for(ADMIN),
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("commit operator rule");
+}

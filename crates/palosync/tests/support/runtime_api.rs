@@ -72,7 +72,10 @@ impl RuntimeApi {
                 return outcome.clone();
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            assert!(!left.is_zero(), "no answer for {request_id} within {timeout:?}");
+            assert!(
+                !left.is_zero(),
+                "no answer for {request_id} within {timeout:?}"
+            );
             state = wake.wait_timeout(state, left).expect("state lock").0;
         }
     }
@@ -119,7 +122,10 @@ fn serve(mut stream: TcpStream, shared: &(Mutex<State>, Condvar)) {
                     _ => Outcome::Error(value),
                 };
                 let (lock, wake) = shared;
-                lock.lock().expect("state lock").outcomes.push((id.to_owned(), outcome));
+                lock.lock()
+                    .expect("state lock")
+                    .outcomes
+                    .push((id.to_owned(), outcome));
                 wake.notify_all();
                 reply(&mut stream, "202 Accepted", &[], br#"{"status":"OK"}"#)
             }
@@ -134,7 +140,10 @@ fn serve(mut stream: TcpStream, shared: &(Mutex<State>, Condvar)) {
     }
 }
 
-fn next_invocation(stream: &mut TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Result<()> {
+fn next_invocation(
+    stream: &mut TcpStream,
+    shared: &(Mutex<State>, Condvar),
+) -> std::io::Result<()> {
     let (lock, wake) = shared;
     let mut state = lock.lock().expect("state lock");
     // An empty queue holds the long poll open, as the real service does.

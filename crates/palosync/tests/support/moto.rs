@@ -1,0 +1,221 @@
+//! A small VPC built in moto through the AWS SDK, the way the original Lambda's users run it:
+//!
+//! | subnet | CIDR | default route | behind the firewall |
+//! |---|---|---|---|
+//! | fw_trust | 10.0.10.0/24 | internet gateway | no (the firewall's own) |
+//! | app | 10.0.1.0/24 | the firewall, by instance id | yes |
+//! | public | 10.0.4.0/24 | internet gateway | no |
+//!
+//! Group `web`: 443 from 0.0.0.0/0, 22 from 10.0.0.0/16 (the VPC itself), 8080 from group `fw` (a
+//! group reference). `web1` runs in `app`, `pub1` in `public`, both with `web`.
+//! Each test uses its own region: moto keeps state per region and tests run in parallel.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::Credentials;
+use aws_sdk_ec2::types::{InstanceType, IpPermission, IpRange, UserIdGroupPair};
+
+pub fn moto_endpoint() -> String {
+    match std::env::var("MOTO_ENDPOINT") {
+        Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
+        _ => panic!("MOTO_ENDPOINT is not set: run ./scripts/test, which starts moto_server"),
+    }
+}
+
+pub async fn moto_config(region: &'static str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(Region::new(region))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
+}
+
+#[derive(Debug, Clone)]
+pub struct Vpc {
+    pub firewall: String,
+    pub web_group: String,
+    pub fw_group: String,
+    pub web1: String,
+    pub web1_ip: String,
+    pub pub1: String,
+    pub pub1_ip: String,
+    pub app_table: String,
+}
+
+pub async fn build_vpc(ec2: &Client) -> Vpc {
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .expect("create vpc");
+    let vpc = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned();
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("create igw");
+    let igw = igw
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id")
+        .to_owned();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("attach igw");
+
+    let fw_trust = subnet(ec2, &vpc, "10.0.10.0/24").await;
+    let app = subnet(ec2, &vpc, "10.0.1.0/24").await;
+    let public = subnet(ec2, &vpc, "10.0.4.0/24").await;
+
+    let fw_group = group(ec2, &vpc, "fw", vec![]).await;
+    let web_group = group(
+        ec2,
+        &vpc,
+        "web",
+        vec![
+            tcp(443).ip_ranges(cidr("0.0.0.0/0")).build(),
+            tcp(22).ip_ranges(cidr("10.0.0.0/16")).build(),
+            tcp(8080)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&fw_group).build())
+                .build(),
+        ],
+    )
+    .await;
+
+    let image = ec2.describe_images().send().await.expect("describe images");
+    let image = image.images()[0]
+        .image_id()
+        .expect("moto preloads images")
+        .to_owned();
+    let (firewall, _) = launch(ec2, &image, &fw_trust, &fw_group).await;
+    let (web1, web1_ip) = launch(ec2, &image, &app, &web_group).await;
+    let (pub1, pub1_ip) = launch(ec2, &image, &public, &web_group).await;
+
+    let app_table = route_table(ec2, &vpc, &[&app]).await;
+    ec2.create_route()
+        .route_table_id(&app_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .instance_id(&firewall)
+        .send()
+        .await
+        .expect("route to the firewall");
+    let public_table = route_table(ec2, &vpc, &[&public, &fw_trust]).await;
+    ec2.create_route()
+        .route_table_id(&public_table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect("route to the internet gateway");
+
+    Vpc {
+        firewall,
+        web_group,
+        fw_group,
+        web1,
+        web1_ip,
+        pub1,
+        pub1_ip,
+        app_table,
+    }
+}
+
+pub fn tcp(port: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+}
+
+pub fn cidr(cidr: &str) -> IpRange {
+    IpRange::builder().cidr_ip(cidr).build()
+}
+
+async fn subnet(ec2: &Client, vpc: &str, cidr: &str) -> String {
+    let out = ec2
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .send()
+        .await
+        .expect("create subnet");
+    out.subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_owned()
+}
+
+async fn group(ec2: &Client, vpc: &str, name: &str, permissions: Vec<IpPermission>) -> String {
+    let out = ec2
+        .create_security_group()
+        .group_name(name)
+        .description(name)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .expect("create group");
+    let id = out.group_id().expect("group id").to_owned();
+    if !permissions.is_empty() {
+        ec2.authorize_security_group_ingress()
+            .group_id(&id)
+            .set_ip_permissions(Some(permissions))
+            .send()
+            .await
+            .expect("authorize ingress");
+    }
+    id
+}
+
+async fn launch(ec2: &Client, image: &str, subnet: &str, group: &str) -> (String, String) {
+    let out = ec2
+        .run_instances()
+        .image_id(image)
+        .instance_type(InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(subnet)
+        .security_group_ids(group)
+        .send()
+        .await
+        .expect("run instance");
+    let instance = &out.instances()[0];
+    (
+        instance.instance_id().expect("instance id").to_owned(),
+        instance
+            .private_ip_address()
+            .expect("private ip")
+            .to_owned(),
+    )
+}
+
+async fn route_table(ec2: &Client, vpc: &str, subnets: &[&str]) -> String {
+    let out = ec2
+        .create_route_table()
+        .vpc_id(vpc)
+        .send()
+        .await
+        .expect("create route table");
+    let table = out
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("route table id")
+        .to_owned();
+    for subnet in subnets {
+        ec2.associate_route_table()
+            .route_table_id(&table)
+            .subnet_id(*subnet)
+            .send()
+            .await
+            .expect("associate route table");
+    }
+    table
+}

@@ -12,15 +12,16 @@ fn start(instance: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn an_unreachable_firewall_is_a_clear_error() {
-    let mut h = Harness::new("ap-south-1").await;
+    let mut h = Harness::new("sa-east-1").await;
     // A port nothing listens on.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
     let mut config = settings_for(&h.sim, &h.vpc.firewall);
     config.firewall.url = url;
-    let firewall = palosync::firewall::Firewall::connect(&config.firewall, panos::ApiKey::new(API_KEY))
-        .expect("client builds");
+    let firewall =
+        palosync::firewall::Firewall::connect(&config.firewall, panos::ApiKey::new(API_KEY))
+            .expect("client builds");
     h.app.firewall = firewall;
 
     let web1 = h.vpc.web1.clone();
@@ -36,7 +37,7 @@ async fn an_unreachable_firewall_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_failed_commit_fails_the_invocation_and_the_retry_converges() {
-    let mut h = Harness::new("ap-southeast-1").await;
+    let mut h = Harness::new("ap-northeast-2").await;
     let web1 = h.vpc.web1.clone();
     h.sim.inject_faults(panos_sim::FaultPlan {
         fail_commits: 1,
@@ -45,7 +46,10 @@ async fn a_failed_commit_fails_the_invocation_and_the_retry_converges() {
     let (_, result) = h.event("StartInstances", start(&web1)).await;
     let error = result.expect_err("a FAILed commit job is a failure");
     assert_eq!(error.error_type(), "CommitFailed", "{error}");
-    assert!(h.managed_rules().await.is_empty(), "nothing reached running");
+    assert!(
+        h.managed_rules().await.is_empty(),
+        "nothing reached running"
+    );
 
     // The same event again (SQS redelivers it): the candidate already holds the batch, so the
     // plan is empty, but the pending change is committed.
@@ -62,7 +66,7 @@ async fn a_failed_commit_fails_the_invocation_and_the_retry_converges() {
 
 #[tokio::test]
 async fn another_admins_config_lock_blocks_the_write_and_the_retry_converges() {
-    let mut h = Harness::new("ap-northeast-1").await;
+    let mut h = Harness::new("ap-southeast-2").await;
     let web1 = h.vpc.web1.clone();
     let bob_key = h.sim.key_of("other-admin").expect("bob has a key");
     let bob = panos::Client::builder(h.sim.url())
@@ -76,7 +80,10 @@ async fn another_admins_config_lock_blocks_the_write_and_the_retry_converges() {
     let (report, result) = h.event("StartInstances", start(&web1)).await;
     let error = result.expect_err("locked");
     assert_eq!(error.error_type(), "FirewallLocked", "{error}");
-    assert!(error.to_string().contains("other-admin"), "names the holder: {error}");
+    assert!(
+        error.to_string().contains("other-admin"),
+        "names the holder: {error}"
+    );
     assert!(report.error.is_some());
     assert!(h.managed_rules().await.is_empty());
     assert!(

@@ -31,7 +31,7 @@ fn permission(group: &str, port: u16, source: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn start_instances_adds_instance_named_rules_for_in_scope_interfaces_only() {
-    let mut h = Harness::new("eu-west-1").await;
+    let mut h = Harness::new("us-east-2").await;
     let operator_before = h.operator_rule().await;
     let (web1, pub1) = (h.vpc.web1.clone(), h.vpc.pub1.clone());
 
@@ -83,7 +83,7 @@ async fn start_instances_adds_instance_named_rules_for_in_scope_interfaces_only(
 
 #[tokio::test]
 async fn authorize_adds_group_rules_and_revoke_and_stop_remove_every_allowance_they_backed() {
-    let mut h = Harness::new("eu-west-2").await;
+    let mut h = Harness::new("us-west-1").await;
     let (web1, group) = (h.vpc.web1.clone(), h.vpc.web_group.clone());
     h.event("StartInstances", instances(&[&web1]))
         .await
@@ -155,7 +155,7 @@ async fn authorize_adds_group_rules_and_revoke_and_stop_remove_every_allowance_t
 
 #[tokio::test]
 async fn the_same_payload_twice_writes_and_commits_once() {
-    let h = Harness::new("eu-central-1").await;
+    let h = Harness::new("eu-west-3").await;
     let web1 = h.vpc.web1.clone();
     let payload = palosync::demo::api_call_event("StartInstances", "alice", 1, instances(&[&web1]));
     let bytes = payload.to_string().into_bytes();
@@ -179,7 +179,7 @@ async fn the_same_payload_twice_writes_and_commits_once() {
 
 #[tokio::test]
 async fn traffic_an_operator_rule_already_allows_gets_no_rule() {
-    let mut h = Harness::new("eu-north-1").await;
+    let mut h = Harness::new("eu-south-1").await;
     let group = h.vpc.web_group.clone();
     let web1 = h.vpc.web1.clone();
     h.event("StartInstances", instances(&[&web1]))

@@ -8,7 +8,10 @@
 //!
 //! Group `web`: 443 from 0.0.0.0/0, 22 from 10.0.0.0/16 (the VPC itself), 8080 from group `fw` (a
 //! group reference). `web1` runs in `app`, `pub1` in `public`, both with `web`.
-//! Each test uses its own region: moto keeps state per region and tests run in parallel.
+//! Each test uses its own region: moto keeps state per region, tests run in parallel, and one
+//! moto server serves the whole suite. The `aws` crate's tests hold eu-west-1, eu-west-2,
+//! us-west-2, ca-central-1, ap-southeast-1, ap-northeast-1 and ap-south-1; palosync's take
+//! others.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2::Client;

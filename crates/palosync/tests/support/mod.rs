@@ -134,6 +134,28 @@ impl Harness {
         }
     }
 
+    /// A second firewall (simulator and palosync) over the same AWS state, for comparing two
+    /// event orders.
+    pub async fn twin(&self) -> Harness {
+        let sim = start_simulator().await;
+        let admin = panos::Client::builder(sim.url())
+            .api_key(panos::ApiKey::new(API_KEY))
+            .job_poll_interval(Duration::from_millis(20))
+            .build()
+            .expect("admin client");
+        seed_operator_rule(&admin).await;
+        let app = Self::app_for(&sim, &self.sdk, &self.vpc.firewall);
+        Harness {
+            sim,
+            app,
+            ec2: self.ec2.clone(),
+            sdk: self.sdk.clone(),
+            vpc: self.vpc.clone(),
+            admin,
+            sequence: 1000,
+        }
+    }
+
     pub fn app_for(sim: &RunningSimulator, sdk: &aws_config::SdkConfig, firewall: &str) -> App {
         let config = settings_for(sim, firewall);
         let firewall_session = Firewall::connect_polling(
@@ -165,6 +187,39 @@ impl Harness {
         self.sequence += 1;
         let payload = palosync::demo::api_call_event(event_name, "alice", self.sequence, request);
         self.payload(payload.to_string().as_bytes()).await
+    }
+
+    /// As [`Harness::event`], with the call's `responseElements` (ids that only the response
+    /// carries, such as RunInstances').
+    pub async fn event_with_response(
+        &mut self,
+        event_name: &str,
+        request: serde_json::Value,
+        response: serde_json::Value,
+    ) -> (Report, Result<(), AppError>) {
+        self.sequence += 1;
+        let mut payload =
+            palosync::demo::api_call_event(event_name, "alice", self.sequence, request);
+        payload["detail"]["responseElements"] = response;
+        self.payload(payload.to_string().as_bytes()).await
+    }
+
+    /// (source, destination, application/service) of every managed rule: what the firewall
+    /// allows on palosync's behalf, whatever the rules are called.
+    pub async fn coverage(&self) -> std::collections::BTreeSet<(String, String, String)> {
+        self.managed_rules()
+            .await
+            .iter()
+            .flat_map(|rule| {
+                let app = format!("{}/{}", rule.application.join(","), rule.service.join(","));
+                rule.source.iter().flat_map(move |source| {
+                    let app = app.clone();
+                    rule.destination
+                        .iter()
+                        .map(move |destination| (source.clone(), destination.clone(), app.clone()))
+                })
+            })
+            .collect()
     }
 
     pub async fn payload(&self, bytes: &[u8]) -> (Report, Result<(), AppError>) {

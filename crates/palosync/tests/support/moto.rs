@@ -44,6 +44,27 @@ pub struct Vpc {
     pub pub1: String,
     pub pub1_ip: String,
     pub app_table: String,
+    pub app_subnet: String,
+    /// The explicit association of the app subnet with its table.
+    pub app_association: String,
+    pub igw: String,
+    pub image: String,
+}
+
+/// The interface ids of `instance`.
+pub async fn interfaces_of(ec2: &Client, instance: &str) -> Vec<String> {
+    let out = ec2
+        .describe_instances()
+        .instance_ids(instance)
+        .send()
+        .await
+        .expect("describe instance");
+    out.reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .flat_map(|i| i.network_interfaces())
+        .filter_map(|n| n.network_interface_id().map(str::to_owned))
+        .collect()
 }
 
 pub async fn build_vpc(ec2: &Client) -> Vpc {
@@ -103,7 +124,7 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
     let (web1, web1_ip) = launch(ec2, &image, &app, &web_group).await;
     let (pub1, pub1_ip) = launch(ec2, &image, &public, &web_group).await;
 
-    let app_table = route_table(ec2, &vpc, &[&app]).await;
+    let (app_table, app_associations) = route_table(ec2, &vpc, &[&app]).await;
     ec2.create_route()
         .route_table_id(&app_table)
         .destination_cidr_block("0.0.0.0/0")
@@ -111,7 +132,7 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
         .send()
         .await
         .expect("route to the firewall");
-    let public_table = route_table(ec2, &vpc, &[&public, &fw_trust]).await;
+    let (public_table, _) = route_table(ec2, &vpc, &[&public, &fw_trust]).await;
     ec2.create_route()
         .route_table_id(&public_table)
         .destination_cidr_block("0.0.0.0/0")
@@ -129,6 +150,13 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
         pub1,
         pub1_ip,
         app_table,
+        app_subnet: app,
+        app_association: app_associations
+            .into_iter()
+            .next()
+            .expect("one association"),
+        igw,
+        image,
     }
 }
 
@@ -178,7 +206,8 @@ async fn group(ec2: &Client, vpc: &str, name: &str, permissions: Vec<IpPermissio
     id
 }
 
-async fn launch(ec2: &Client, image: &str, subnet: &str, group: &str) -> (String, String) {
+/// Launch one instance; returns its id and private address.
+pub async fn launch(ec2: &Client, image: &str, subnet: &str, group: &str) -> (String, String) {
     let out = ec2
         .run_instances()
         .image_id(image)
@@ -200,7 +229,42 @@ async fn launch(ec2: &Client, image: &str, subnet: &str, group: &str) -> (String
     )
 }
 
-async fn route_table(ec2: &Client, vpc: &str, subnets: &[&str]) -> String {
+/// Launch one instance whose primary interface carries the groups. moto then keeps the
+/// interface's groups apart from the instance's, as AWS always does (aws-events.md §3, quirks
+/// 4 and 6); returns the instance, its interface and its address.
+pub async fn launch_with_interface(
+    ec2: &Client,
+    image: &str,
+    subnet: &str,
+    group: &str,
+) -> (String, String, String) {
+    let out = ec2
+        .run_instances()
+        .image_id(image)
+        .instance_type(InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .network_interfaces(
+            aws_sdk_ec2::types::InstanceNetworkInterfaceSpecification::builder()
+                .device_index(0)
+                .subnet_id(subnet)
+                .groups(group)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("run instance");
+    let instance = &out.instances()[0];
+    let id = instance.instance_id().expect("instance id").to_owned();
+    let eni = interfaces_of(ec2, &id).await.remove(0);
+    let address = instance
+        .private_ip_address()
+        .expect("private ip")
+        .to_owned();
+    (id, eni, address)
+}
+
+async fn route_table(ec2: &Client, vpc: &str, subnets: &[&str]) -> (String, Vec<String>) {
     let out = ec2
         .create_route_table()
         .vpc_id(vpc)
@@ -212,13 +276,16 @@ async fn route_table(ec2: &Client, vpc: &str, subnets: &[&str]) -> String {
         .and_then(|t| t.route_table_id())
         .expect("route table id")
         .to_owned();
+    let mut associations = Vec::new();
     for subnet in subnets {
-        ec2.associate_route_table()
+        let out = ec2
+            .associate_route_table()
             .route_table_id(&table)
             .subnet_id(*subnet)
             .send()
             .await
             .expect("associate route table");
+        associations.push(out.association_id().expect("association id").to_owned());
     }
-    table
+    (table, associations)
 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 pub enum TopologySource {
     Aws(Box<SdkInventory>),
     /// A snapshot file: offline runs, the demo, dry runs against a copy of production.
-    Snapshot(SnapshotInventory),
+    Snapshot(Box<SnapshotInventory>),
 }
 
 impl TopologySource {
@@ -129,9 +129,9 @@ impl App {
             extra_route_targets: config.policy.extra_route_targets.clone(),
         };
         let topology = match snapshot {
-            Some(path) => {
-                TopologySource::Snapshot(SnapshotInventory::from_path(path)?.with_scope(scope))
-            }
+            Some(path) => TopologySource::Snapshot(Box::new(
+                SnapshotInventory::from_path(path)?.with_scope(scope),
+            )),
             None => TopologySource::Aws(Box::new(SdkInventory::new(
                 sdk_config(&mut sdk).await,
                 aws::InventoryOptions::new(scope),

@@ -227,7 +227,7 @@ fn snapshot_source(topology: &Topology) -> TopologySource {
         extra_route_targets: vec![],
     };
     let snapshot = Snapshot::new(topology.clone(), Some("us-east-1".to_owned()), &scope);
-    TopologySource::Snapshot(SnapshotInventory::from_snapshot(snapshot))
+    TopologySource::Snapshot(Box::new(SnapshotInventory::from_snapshot(snapshot)))
 }
 
 fn demo_config(url: &str) -> Result<Config, crate::config::ConfigError> {

@@ -1,0 +1,190 @@
+//! The operator's commands through the real binary, offline: the topology comes from the
+//! bundled snapshot (`--topology`), the firewall is a simulator this test runs.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::*;
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// Run `palosync ARGS` against `sim` with the example topology, off the async runtime so the
+/// in-process simulator keeps serving.
+async fn palosync(sim: &panos_sim::RunningSimulator, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_palosync"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PANOS_URL", sim.url())
+        .env("PANOS_API_KEY", API_KEY)
+        .env("PANOS_ADMIN", ADMIN)
+        .env("PANOS_BOTTOM_RULE", "Clean up")
+        .env("PANOS_UNTRUST_ZONE", "untrust")
+        .env("PANOS_TRUST_ZONE", "trust")
+        .env("PANOS_PROFILE_GROUP", "default")
+        .env("FIREWALL_INSTANCE_ID", FIREWALL_INSTANCE)
+        .arg("--topology")
+        .arg(examples().join("snapshot.json"))
+        .args(args);
+    tokio::task::spawn_blocking(move || command.output().expect("palosync runs"))
+        .await
+        .expect("join")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_writes_nothing_and_sync_commits_once() {
+    let sim = start_simulator().await;
+    let before = sim.candidate_config_xml();
+
+    let plan = palosync(&sim, &["plan", "--output", "json"]).await;
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&plan)).expect("one JSON report");
+    assert_eq!(report["dry_run"], true);
+    let operations = report["execution"]["plan"]["operations"]
+        .as_array()
+        .expect("operations")
+        .len();
+    assert!(operations > 0);
+    assert_eq!(sim.candidate_config_xml(), before, "plan wrote nothing");
+
+    let sync = palosync(&sim, &["sync"]).await;
+    assert!(
+        sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let table = stdout(&sync);
+    assert!(
+        table.contains(&format!("operations: {operations}")),
+        "{table}"
+    );
+    assert!(table.contains("commit: job"), "{table}");
+    assert_eq!(sim.stats().commits_finished, 1);
+
+    let again = palosync(&sim, &["sync"]).await;
+    assert!(
+        stdout(&again).contains("operations: 0"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(
+        sim.stats().commits_enqueued,
+        1,
+        "nothing to change, no commit"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_example_payload_is_accepted_by_handle_dry_run() {
+    let sim = start_simulator().await;
+    for example in [
+        "eventbridge-start-instances.json",
+        "eventbridge-authorize-ingress.json",
+        "eventbridge-instance-state-change.json",
+        "sqs-batch.json",
+        "cloudtrail-log.json",
+        "schedule.json",
+    ] {
+        let path = examples().join(example);
+        let output = palosync(&sim, &["handle", "--dry-run", path.to_str().unwrap()]).await;
+        assert!(
+            output.status.success(),
+            "{example}: {}{}",
+            stdout(&output),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout(&output).contains("(dry run)"), "{example}");
+    }
+    // The log file's failed call and its STS record are skipped, each with a reason.
+    let log = examples().join("cloudtrail-log.json");
+    let output = palosync(
+        &sim,
+        &[
+            "handle",
+            "--dry-run",
+            "--output",
+            "json",
+            log.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("report");
+    let skipped = report["skipped_events"].as_array().map_or(0, Vec::len)
+        + report["skipped_records"].as_array().map_or(0, Vec::len);
+    assert!(skipped >= 2, "{report}");
+    assert_eq!(sim.stats().commits_enqueued, 0, "dry runs never commit");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_notification_without_aws_is_a_clear_error() {
+    let sim = start_simulator().await;
+    let path = examples().join("s3-notification.json");
+    let output = palosync(&sim, &["handle", "--dry-run", path.to_str().unwrap()]).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
+    assert!(stderr.contains("s3://"), "{stderr}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_each_prerequisite() {
+    let sim = start_simulator().await;
+    let output = palosync(&sim, &["check"]).await;
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    for line in [
+        "ok   firewall reachable, API key accepted",
+        "ok   PANOS_UNTRUST_ZONE",
+        "ok   PANOS_PROFILE_GROUP",
+        "ok   PANOS_BOTTOM_RULE",
+        "ok   AWS topology readable",
+    ] {
+        assert!(text.contains(line), "missing {line:?}:\n{text}");
+    }
+
+    let wrong = palosync(&sim, &["check", "--panos-bottom-rule", "no such rule"]).await;
+    assert!(!wrong.status.success());
+    assert!(
+        stdout(&wrong).contains("FAIL PANOS_BOTTOM_RULE"),
+        "{}",
+        stdout(&wrong)
+    );
+    sim.shutdown().await;
+}
+
+#[test]
+fn missing_settings_name_the_variable_and_help_needs_none() {
+    let help = Command::new(env!("CARGO_BIN_EXE_palosync"))
+        .env_clear()
+        .arg("--help")
+        .output()
+        .expect("runs");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("handle"));
+
+    let output = Command::new(env!("CARGO_BIN_EXE_palosync"))
+        .env_clear()
+        .arg("sync")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("palosync: FIREWALL_INSTANCE_ID is required"),
+        "{stderr}"
+    );
+}

@@ -91,14 +91,13 @@ class Sim:
         return result if result is not None and len(result) else None
 
 
-@pytest.fixture
-def sim():
+def start_sim(*extra_args):
     binary = _sim_binary()
     if not os.path.exists(binary):
         pytest.fail(f"panos-sim binary not found at {binary}; build it and set PANOS_SIM_BIN")
     proc = subprocess.Popen(
         [binary, "--listen", "127.0.0.1:0", "--api-key", ADMIN_KEY, "--admin", "admin:adminpw",
-         "--admin", "bob:bobpw", "--tls-self-signed", "--commit-ms", str(COMMIT_MS)],
+         "--admin", "bob:bobpw", "--tls-self-signed", "--commit-ms", str(COMMIT_MS), *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     line = proc.stdout.readline()
@@ -106,12 +105,37 @@ def sim():
     if not m:
         proc.kill()
         pytest.fail(f"panos-sim did not start: {line!r} {proc.stderr.read()}")
-    yield Sim(proc, m.group(1))
-    proc.terminate()
+    return Sim(proc, m.group(1))
+
+
+def stop_sim(s):
+    s.proc.terminate()
     try:
-        proc.wait(timeout=5)
+        s.proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        s.proc.kill()
+
+
+@pytest.fixture
+def sim():
+    s = start_sim()
+    yield s
+    stop_sim(s)
+
+
+@pytest.fixture
+def sim_with():
+    """Starts simulators with extra command-line arguments; stops them after the test."""
+    started = []
+
+    def start(*args):
+        s = start_sim(*args)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        stop_sim(s)
 
 
 def rule_names(fw, xpath=RULES):

@@ -91,13 +91,13 @@ class Sim:
         return result if result is not None and len(result) else None
 
 
-def start_sim(*extra_args):
+def start_sim(*extra_args, commit_ms=COMMIT_MS):
     binary = _sim_binary()
     if not os.path.exists(binary):
         pytest.fail(f"panos-sim binary not found at {binary}; build it and set PANOS_SIM_BIN")
     proc = subprocess.Popen(
         [binary, "--listen", "127.0.0.1:0", "--api-key", ADMIN_KEY, "--admin", "admin:adminpw",
-         "--admin", "bob:bobpw", "--tls-self-signed", "--commit-ms", str(COMMIT_MS), *extra_args],
+         "--admin", "bob:bobpw", "--tls-self-signed", "--commit-ms", str(commit_ms), *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     line = proc.stdout.readline()
@@ -128,8 +128,8 @@ def sim_with():
     """Starts simulators with extra command-line arguments; stops them after the test."""
     started = []
 
-    def start(*args):
-        s = start_sim(*args)
+    def start(*args, **kwargs):
+        s = start_sim(*args, **kwargs)
         started.append(s)
         return s
 

@@ -3,7 +3,7 @@
 from panos.firewall import FirewallCommit
 from panos.policies import SecurityRule
 
-from conftest import ADMIN_KEY, RULES, VSYS, rule_names
+from simharness import ADMIN_KEY, RULES, VSYS, rule_names
 
 
 def allow_rule(name, dst="10.0.0.5"):

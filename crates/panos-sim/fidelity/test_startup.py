@@ -4,7 +4,7 @@ import subprocess
 
 from panos.policies import SecurityRule
 
-from conftest import _sim_binary
+from simharness import _sim_binary
 
 
 def test_config_file_and_pan_os_8_text_policy_match(sim_with, tmp_path):

@@ -1,0 +1,29 @@
+//! Plain domain types that every palosync crate shares.
+//!
+//! This crate is the vocabulary of the project: what AWS looks like (`topology`), what the
+//! operator configured (`settings`), what an event asks us to look at (`scope`) and why
+//! (`provenance`). It does no IO and holds no logic beyond parsing and small lookups, so the
+//! layers above (events, inventory, planner, executor) can agree on types without depending on
+//! each other.
+
+pub mod ids;
+pub mod protocol;
+pub mod provenance;
+pub mod scope;
+pub mod settings;
+pub mod topology;
+
+pub use ids::{
+    AssociationId, AttachmentId, EniId, GroupId, InstanceId, PrefixListId, RouteTableId, SubnetId,
+    VpcId,
+};
+pub use protocol::{IcmpMatch, PortRange, Protocol, ProtocolError};
+pub use provenance::Provenance;
+pub use scope::{ReconcileKey, ReconcileKeyKind};
+pub use settings::{Settings, SettingsError};
+pub use topology::{
+    Attachment, CidrSource, GroupReference, IngressPermission, Instance, InstanceState,
+    ManagedPrefixList, NetworkInterface, PrefixListEntry, PrefixListReference, Route,
+    RouteDestination, RouteState, RouteTable, RouteTableAssociation, RouteTargets, SecurityGroup,
+    Subnet, Topology, Vpc,
+};

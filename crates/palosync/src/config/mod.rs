@@ -1,0 +1,318 @@
+//! Configuration in two stages, as ripgrep does it: [`RawSettings`] collects strings from flags,
+//! the environment and a TOML file; [`Config::validate`] checks every value once and produces
+//! the typed [`Config`] that nothing downstream second-guesses or re-reads.
+//!
+//! Errors name the environment variable and what is wrong with it, because that is what an
+//! operator reading a failed Lambda's log can fix.
+
+mod raw;
+
+pub use raw::{RawSettings, VARIABLES};
+
+use ipnet::IpNet;
+use model::{Settings, SettingsError};
+use std::fmt;
+use std::path::PathBuf;
+
+/// The validated configuration of one palosync run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub firewall: FirewallConfig,
+    pub policy: Settings,
+    /// Plan and report, change nothing.
+    pub dry_run: bool,
+    /// Events for other regions or accounts are skipped; `None` accepts any.
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirewallConfig {
+    /// `https://host[:port]`; `http://` only when written so (the simulator).
+    pub url: String,
+    pub api_key: ApiKeySource,
+    /// The administrator the key belongs to; commits are partial, scoped to it.
+    pub admin: Option<String>,
+    /// Commit everyone's pending changes (explicit opt-in only).
+    pub full_commit: bool,
+    pub vsys: String,
+    pub tls: TlsChoice,
+}
+
+/// Where the API key comes from. The inline key never appears in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ApiKeySource {
+    Inline(String),
+    SecretsManager(String),
+    SsmParameter(String),
+}
+
+impl fmt::Debug for ApiKeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiKeySource::Inline(_) => f.write_str("Inline(<redacted>)"),
+            ApiKeySource::SecretsManager(id) => write!(f, "SecretsManager({id:?})"),
+            ApiKeySource::SsmParameter(name) => write!(f, "SsmParameter({name:?})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsChoice {
+    /// The system's roots, plus a private CA when given.
+    Verified { ca_file: Option<PathBuf> },
+    /// Trust exactly the certificate with this SHA-256 fingerprint (lowercase hex, no colons).
+    Pinned { sha256: String },
+    /// No verification at all; logged as a warning on every run.
+    Insecure,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{variable} is required: {why}")]
+    Missing {
+        variable: &'static str,
+        why: &'static str,
+    },
+    #[error("{variable}={value:?} is invalid: {why}")]
+    Invalid {
+        variable: &'static str,
+        value: String,
+        why: String,
+    },
+    #[error("{first} and {second} are both set: {why}")]
+    Conflict {
+        first: &'static str,
+        second: &'static str,
+        why: &'static str,
+    },
+    #[error(transparent)]
+    Policy(#[from] SettingsError),
+}
+
+impl Config {
+    pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
+        let policy = Settings::new(
+            required(
+                &raw.firewall_instance_id,
+                "FIREWALL_INSTANCE_ID",
+                "the VM-Series instance id (igwId)",
+            )?,
+            required(
+                &raw.panos_bottom_rule,
+                "PANOS_BOTTOM_RULE",
+                "managed rules go directly above this rule",
+            )?,
+            required(
+                &raw.panos_untrust_zone,
+                "PANOS_UNTRUST_ZONE",
+                "the source zone of managed rules",
+            )?,
+            required(
+                &raw.panos_trust_zone,
+                "PANOS_TRUST_ZONE",
+                "the destination zone of managed rules",
+            )?,
+        )?
+        .with_profile_group(raw.panos_profile_group.as_deref())?
+        .with_managed_tag(raw.panos_managed_tag.as_deref().unwrap_or("palosync"))?
+        .with_app_id(flag(&raw.panos_app_id, "PANOS_APP_ID", true)?)
+        .with_internal_cidrs(cidrs(&raw.internal_cidrs, "INTERNAL_CIDRS")?)
+        .with_extra_route_targets(list(&raw.firewall_route_targets))?;
+
+        let firewall = FirewallConfig {
+            url: firewall_url(&raw.panos_url)?,
+            api_key: api_key_source(raw)?,
+            admin: raw.panos_admin.as_ref().map(|a| a.trim().to_owned()),
+            full_commit: flag(&raw.panos_full_commit, "PANOS_FULL_COMMIT", false)?,
+            vsys: vsys(&raw.panos_vsys)?,
+            tls: tls_choice(raw)?,
+        };
+        if firewall.admin.is_none() && !firewall.full_commit {
+            return Err(ConfigError::Missing {
+                variable: "PANOS_ADMIN",
+                why: "commits are scoped to palosync's own administrator so other admins' \
+                      pending edits are never pushed (or set PANOS_FULL_COMMIT=true explicitly)",
+            });
+        }
+
+        Ok(Config {
+            firewall,
+            policy,
+            dry_run: flag(&raw.dry_run, "DRY_RUN", false)?,
+            region: raw.aws_region.clone(),
+            account: raw.aws_account_id.clone(),
+        })
+    }
+}
+
+fn required<'a>(
+    value: &'a Option<String>,
+    variable: &'static str,
+    why: &'static str,
+) -> Result<&'a str, ConfigError> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing { variable, why })
+}
+
+fn flag(
+    value: &Option<String>,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            variable,
+            value: value.clone(),
+            why: "expected true or false".into(),
+        }),
+    }
+}
+
+fn list(value: &Option<String>) -> Vec<String> {
+    value
+        .iter()
+        .flat_map(|v| v.split([',', ' ', '\n']))
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn cidrs(value: &Option<String>, variable: &'static str) -> Result<Vec<IpNet>, ConfigError> {
+    list(value)
+        .into_iter()
+        .map(|item| {
+            item.parse::<IpNet>().map_err(|err| ConfigError::Invalid {
+                variable,
+                value: item.clone(),
+                why: format!("not a CIDR block ({err})"),
+            })
+        })
+        .collect()
+}
+
+fn firewall_url(value: &Option<String>) -> Result<String, ConfigError> {
+    let url = required(
+        value,
+        "PANOS_URL",
+        "the firewall's management address (pa_ip)",
+    )?;
+    let invalid = |why: &str| ConfigError::Invalid {
+        variable: "PANOS_URL",
+        value: url.to_owned(),
+        why: why.to_owned(),
+    };
+    // A bare host or address (the original's pa_ip) means HTTPS; plain HTTP only when written.
+    let url = if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("https://{url}")
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| invalid("the scheme must be https:// (or http:// for the simulator)"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(invalid("no host"));
+    }
+    if rest.contains(['?', '#', '@']) {
+        return Err(invalid(
+            "only scheme, host and port are allowed (no credentials, query or path)",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+fn api_key_source(raw: &RawSettings) -> Result<ApiKeySource, ConfigError> {
+    let sources = [
+        ("PANOS_API_KEY", &raw.panos_api_key),
+        ("PANOS_API_KEY_SECRET_ID", &raw.panos_api_key_secret_id),
+        ("PANOS_API_KEY_PARAMETER", &raw.panos_api_key_parameter),
+    ];
+    let set: Vec<(&'static str, &String)> = sources
+        .iter()
+        .filter_map(|(variable, value)| value.as_ref().map(|v| (*variable, v)))
+        .collect();
+    match set.as_slice() {
+        [] => Err(ConfigError::Missing {
+            variable: "PANOS_API_KEY_SECRET_ID",
+            why: "the API key comes from a Secrets Manager secret, an SSM SecureString \
+                  (PANOS_API_KEY_PARAMETER) or PANOS_API_KEY",
+        }),
+        [(variable, value)] => {
+            let value = value.trim().to_owned();
+            Ok(match *variable {
+                "PANOS_API_KEY" => ApiKeySource::Inline(value),
+                "PANOS_API_KEY_SECRET_ID" => ApiKeySource::SecretsManager(value),
+                _ => ApiKeySource::SsmParameter(value),
+            })
+        }
+        [(first, _), (second, _), ..] => Err(ConfigError::Conflict {
+            first,
+            second,
+            why: "give the API key one way only",
+        }),
+    }
+}
+
+fn vsys(value: &Option<String>) -> Result<String, ConfigError> {
+    let vsys = value.as_deref().map(str::trim).unwrap_or("vsys1");
+    let valid = vsys
+        .strip_prefix("vsys")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if !valid {
+        return Err(ConfigError::Invalid {
+            variable: "PANOS_VSYS",
+            value: vsys.to_owned(),
+            why: "expected vsys1, vsys2, …".into(),
+        });
+    }
+    Ok(vsys.to_owned())
+}
+
+fn tls_choice(raw: &RawSettings) -> Result<TlsChoice, ConfigError> {
+    let insecure = flag(&raw.panos_insecure_tls, "PANOS_INSECURE_TLS", false)?;
+    let fingerprint = raw
+        .panos_cert_fingerprint
+        .as_deref()
+        .map(|f| f.trim().replace(':', "").to_ascii_lowercase());
+    match (insecure, fingerprint, &raw.panos_ca_file) {
+        (true, Some(_), _) => Err(ConfigError::Conflict {
+            first: "PANOS_INSECURE_TLS",
+            second: "PANOS_CERT_FINGERPRINT",
+            why: "pinning a certificate and turning verification off contradict each other",
+        }),
+        (true, None, Some(_)) => Err(ConfigError::Conflict {
+            first: "PANOS_INSECURE_TLS",
+            second: "PANOS_CA_FILE",
+            why: "a CA file and turning verification off contradict each other",
+        }),
+        (true, None, None) => Ok(TlsChoice::Insecure),
+        (false, Some(sha256), _) => {
+            if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(ConfigError::Invalid {
+                    variable: "PANOS_CERT_FINGERPRINT",
+                    value: sha256,
+                    why: "expected the certificate's SHA-256 as 64 hex digits".into(),
+                });
+            }
+            Ok(TlsChoice::Pinned { sha256 })
+        }
+        (false, None, ca_file) => Ok(TlsChoice::Verified {
+            ca_file: ca_file.as_ref().map(PathBuf::from),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

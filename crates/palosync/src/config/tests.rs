@@ -1,0 +1,173 @@
+use super::*;
+use std::collections::BTreeMap;
+
+fn raw(pairs: &[(&str, &str)]) -> RawSettings {
+    let env: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    RawSettings::from_env_map(&env).0
+}
+
+const MINIMAL: &[(&str, &str)] = &[
+    ("PANOS_URL", "fw.example.net"),
+    ("PANOS_API_KEY_SECRET_ID", "palosync/api-key"),
+    ("PANOS_ADMIN", "palosync"),
+    ("PANOS_BOTTOM_RULE", "Clean up"),
+    ("PANOS_UNTRUST_ZONE", "untrust"),
+    ("PANOS_TRUST_ZONE", "trust"),
+    ("FIREWALL_INSTANCE_ID", "i-0fw0000000000001"),
+];
+
+fn with(extra: &[(&'static str, &'static str)]) -> RawSettings {
+    let mut pairs = MINIMAL.to_vec();
+    pairs.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    pairs.extend_from_slice(extra);
+    raw(&pairs)
+}
+
+#[test]
+fn minimal_settings_validate_with_documented_defaults() {
+    let config = Config::validate(&with(&[])).unwrap();
+    assert_eq!(config.firewall.url, "https://fw.example.net");
+    assert_eq!(config.firewall.vsys, "vsys1");
+    assert_eq!(
+        config.firewall.api_key,
+        ApiKeySource::SecretsManager("palosync/api-key".into())
+    );
+    assert_eq!(config.firewall.tls, TlsChoice::Verified { ca_file: None });
+    assert!(!config.firewall.full_commit);
+    assert!(!config.dry_run);
+    assert_eq!(config.policy.managed_tag, "palosync");
+    assert!(config.policy.app_id);
+}
+
+#[test]
+fn the_original_lambdas_variables_still_work() {
+    let config = Config::validate(&raw(&[
+        ("pa_ip", "192.0.2.10"),
+        ("pa_key", "LUFRPT1"),
+        ("pa_bottom_rule", "deny-all"),
+        ("pa_zone_untrust", "outside"),
+        ("pa_zone_trust", "inside"),
+        ("pa_sgp", "strict"),
+        ("igwId", "i-0abc"),
+        ("PANOS_ADMIN", "palosync"),
+    ]))
+    .unwrap();
+    assert_eq!(config.firewall.url, "https://192.0.2.10");
+    assert_eq!(config.policy.bottom_rule, "deny-all");
+    assert_eq!(config.policy.profile_group.as_deref(), Some("strict"));
+    assert_eq!(
+        config.firewall.api_key,
+        ApiKeySource::Inline("LUFRPT1".into())
+    );
+}
+
+#[test]
+fn missing_values_name_the_variable() {
+    let mut settings = with(&[]);
+    settings.panos_bottom_rule = None;
+    let err = Config::validate(&settings).unwrap_err();
+    assert!(
+        err.to_string().starts_with("PANOS_BOTTOM_RULE is required"),
+        "{err}"
+    );
+}
+
+#[test]
+fn commits_must_be_scoped_unless_full_commit_is_explicit() {
+    let mut settings = with(&[]);
+    settings.panos_admin = None;
+    let err = Config::validate(&settings).unwrap_err();
+    assert!(
+        err.to_string().starts_with("PANOS_ADMIN is required"),
+        "{err}"
+    );
+    settings.panos_full_commit = Some("true".into());
+    assert!(Config::validate(&settings).unwrap().firewall.full_commit);
+}
+
+#[test]
+fn api_key_is_given_one_way_only_and_never_printed() {
+    let err = Config::validate(&with(&[("PANOS_API_KEY", "s3cr3t")])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "PANOS_API_KEY and PANOS_API_KEY_SECRET_ID are both set: give the API key one way only"
+    );
+    assert!(!err.to_string().contains("s3cr3t"));
+
+    let mut settings = with(&[("PANOS_API_KEY", "s3cr3t")]);
+    settings.panos_api_key_secret_id = None;
+    let config = Config::validate(&settings).unwrap();
+    assert!(!format!("{config:?}").contains("s3cr3t"));
+}
+
+#[test]
+fn urls_are_https_unless_http_is_written() {
+    let url =
+        |v: &'static str| Config::validate(&with(&[("PANOS_URL", v)])).map(|c| c.firewall.url);
+    assert_eq!(
+        url("http://127.0.0.1:8443/").unwrap(),
+        "http://127.0.0.1:8443"
+    );
+    assert_eq!(url("fw:4443").unwrap(), "https://fw:4443");
+    assert!(url("ftp://fw").is_err());
+    assert!(url("https://fw/api/?key=x").is_err());
+    assert!(url("https://admin:pw@fw").is_err());
+}
+
+#[test]
+fn tls_choices() {
+    let tls = |extra: &[(&'static str, &'static str)]| {
+        Config::validate(&with(extra)).map(|c| c.firewall.tls)
+    };
+    assert_eq!(
+        tls(&[("PANOS_INSECURE_TLS", "true")]).unwrap(),
+        TlsChoice::Insecure
+    );
+    let pin = "AB:".repeat(31) + "AB";
+    let pinned = Config::validate(&{
+        let mut s = with(&[]);
+        s.panos_cert_fingerprint = Some(pin);
+        s
+    })
+    .unwrap();
+    assert_eq!(
+        pinned.firewall.tls,
+        TlsChoice::Pinned {
+            sha256: "ab".repeat(32)
+        }
+    );
+    assert!(tls(&[("PANOS_CERT_FINGERPRINT", "abcd")]).is_err());
+    assert!(matches!(
+        tls(&[("PANOS_INSECURE_TLS", "yes"), ("PANOS_CA_FILE", "/ca.pem")]),
+        Err(ConfigError::Conflict { .. })
+    ));
+    assert!(tls(&[("PANOS_INSECURE_TLS", "maybe")]).is_err());
+}
+
+#[test]
+fn lists_and_cidrs_parse_or_name_the_bad_item() {
+    let config = Config::validate(&with(&[
+        ("INTERNAL_CIDRS", "10.0.0.0/8, 192.168.0.0/16 fd00::/8"),
+        ("FIREWALL_ROUTE_TARGETS", "vpce-0abc,eni-0def"),
+    ]))
+    .unwrap();
+    assert_eq!(config.policy.internal_cidrs.len(), 3);
+    assert_eq!(config.policy.extra_route_targets, ["vpce-0abc", "eni-0def"]);
+
+    let err =
+        Config::validate(&with(&[("INTERNAL_CIDRS", "10.0.0.0/8,10.300.0.0/16")])).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("INTERNAL_CIDRS=\"10.300.0.0/16\" is invalid"),
+        "{err}"
+    );
+}
+
+#[test]
+fn vsys_must_look_like_a_vsys() {
+    assert!(Config::validate(&with(&[("PANOS_VSYS", "vsys2")])).is_ok());
+    assert!(Config::validate(&with(&[("PANOS_VSYS", "shared")])).is_err());
+}

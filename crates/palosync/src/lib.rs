@@ -1,0 +1,7 @@
+//! palosync: keeps a Palo Alto Networks firewall's security rules in step with AWS security
+//! groups. This library is the wiring behind the `palosync` binary: configuration, the
+//! executor that turns a plan into firewall calls, the Lambda handler and the report. The
+//! decisions live in the `planner` crate; the IO in `aws` and `panos`.
+
+pub mod cli;
+pub mod config;

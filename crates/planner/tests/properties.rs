@@ -109,13 +109,16 @@ fn route_targets(choice: u8) -> RouteTargets {
     }
 }
 
+/// An interface: subnet index, whether it has an IPv6 address, group indices.
+type InterfaceSpec = (u8, bool, Vec<u8>);
+
 #[derive(Debug, Clone)]
 struct WorldSpec {
     main_route: u8,
     b_route: u8,
     groups: Vec<Vec<(u8, Vec<u8>)>>,
-    /// Per instance: state and interfaces (subnet, has IPv6, groups).
-    instances: Vec<(u8, Vec<(u8, bool, Vec<u8>)>)>,
+    /// Per instance: state and interfaces.
+    instances: Vec<(u8, Vec<InterfaceSpec>)>,
     prefix_entries: Vec<u8>,
     /// Unmanaged rules above the bottom rule: kind and target instance.
     unmanaged: Vec<(u8, u8)>,

@@ -30,9 +30,21 @@ pub struct Explanation {
 }
 
 /// `to …; allows …`: the stable part of a description.
-pub fn description_head(targets: &[String], backers: &[String]) -> String {
-    let head = format!("to {}; allows {}", targets.join(", "), backers.join(", "));
+pub fn description_head(targets: &[impl AsRef<str>], backers: &[impl AsRef<str>]) -> String {
+    let mut head = String::from("to ");
+    join_into(&mut head, targets);
+    head.push_str("; allows ");
+    join_into(&mut head, backers);
     truncate(&head, MAX_HEAD)
+}
+
+fn join_into(out: &mut String, items: &[impl AsRef<str>]) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(item.as_ref());
+    }
 }
 
 /// The whole description: head plus the event that last changed the rule.
@@ -75,10 +87,7 @@ mod tests {
 
     #[test]
     fn description_names_target_group_permission_and_event() {
-        let head = description_head(
-            &["i-1 eni-1".into()],
-            &["sg-1 tcp/22".into(), "sg-2 tcp/22".into()],
-        );
+        let head = description_head(&["i-1 eni-1"], &["sg-1 tcp/22", "sg-2 tcp/22"]);
         let text = description(&head, "StartInstances e-1 by arn:x at 2026");
         assert_eq!(
             text,
@@ -98,7 +107,7 @@ mod tests {
     #[test]
     fn long_descriptions_stay_within_the_limit_and_stable() {
         let backers: Vec<String> = (0..200).map(|i| format!("sg-{i} tcp/{i}")).collect();
-        let head = description_head(&["i-1 eni-1".into()], &backers);
+        let head = description_head(&["i-1 eni-1"], &backers);
         let text = description(&head, &"é".repeat(900));
         assert!(text.chars().count() <= MAX_DESCRIPTION);
         assert!(head_matches(&text, &head));

@@ -182,6 +182,31 @@ impl<'c, 'a> Assembler<'c, 'a> {
         let c = self.c;
         let owned = &c.owned[kept.owned];
         let name = owned.rule.name.as_str();
+        let first_claim = || {
+            owned
+                .destinations
+                .iter()
+                .find_map(|d| c.focus.first_claim(d))
+        };
+        // Fast path: an untouched, well-formed rule with an up-to-date description stays as is.
+        if recycled_for.is_none()
+            && added.is_empty()
+            && !kept.changed()
+            && owned.envelope_ok
+            && let (Some(service), Some(tuples)) = (kept.service, owned.tuples.as_ref())
+        {
+            let fully_in_scope = owned.destinations.iter().all(|d| c.focus.contains(d));
+            if !fully_in_scope
+                || head_matches(
+                    &owned.rule.description,
+                    &c.head(&tuples.destinations, &tuples.sources, service),
+                )
+            {
+                self.use_service(service);
+                self.place(kept, first_claim().unwrap_or(0));
+                return;
+            }
+        }
         let mut coverage: Coverage = match recycled_for {
             Some(_) => BTreeMap::new(),
             None => kept.kept.clone(),
@@ -196,12 +221,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             .values()
             .next()
             .copied()
-            .or_else(|| {
-                owned
-                    .destinations
-                    .iter()
-                    .find_map(|d| c.focus.first_claim(d))
-            })
+            .or_else(first_claim)
             .unwrap_or(0);
         let service = recycled_for.or(kept.service);
         let (Some(service), false) = (service, coverage.values().all(BTreeSet::is_empty)) else {
@@ -267,6 +287,14 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 Some(name),
             );
         }
+        self.place(kept, cause);
+    }
+
+    /// Move a surviving owned rule back above the bottom rule if it is not in the managed block.
+    fn place(&mut self, kept: &KeptRule, cause: usize) {
+        let c = self.c;
+        let owned = &c.owned[kept.owned];
+        let name = owned.rule.name.as_str();
         let in_place = (self.block_start..c.bottom).contains(&owned.position);
         if !in_place {
             self.operations.push(Operation::MoveAboveBottom {

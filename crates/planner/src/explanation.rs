@@ -35,7 +35,7 @@ pub fn description_head(targets: &[impl AsRef<str>], backers: &[impl AsRef<str>]
     join_into(&mut head, targets);
     head.push_str("; allows ");
     join_into(&mut head, backers);
-    truncate(&head, MAX_HEAD)
+    truncate(head, MAX_HEAD)
 }
 
 fn join_into(out: &mut String, items: &[impl AsRef<str>]) {
@@ -49,7 +49,7 @@ fn join_into(out: &mut String, items: &[impl AsRef<str>]) {
 
 /// The whole description: head plus the event that last changed the rule.
 pub fn description(head: &str, event: &str) -> String {
-    truncate(&format!("{head}{LAST_CHANGE}{event}"), MAX_DESCRIPTION)
+    truncate(format!("{head}{LAST_CHANGE}{event}"), MAX_DESCRIPTION)
 }
 
 /// Whether `observed` was written for `head` (whatever event last changed it).
@@ -68,17 +68,15 @@ pub fn described_targets(description: &str) -> impl Iterator<Item = &str> {
     targets.split([',', ' ']).filter(|token| !token.is_empty())
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        None => text.to_owned(),
-        Some(_) => {
-            let cut = text
-                .char_indices()
-                .nth(max_chars - 1)
-                .map_or(text.len(), |(i, _)| i);
-            format!("{}…", &text[..cut])
-        }
+/// At most `max_chars` characters, the last one `…` when cut.
+fn truncate(mut text: String, max_chars: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max_chars.saturating_sub(1))
+        && text[cut..].chars().nth(1).is_some()
+    {
+        text.truncate(cut);
+        text.push('…');
     }
+    text
 }
 
 #[cfg(test)]

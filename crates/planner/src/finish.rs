@@ -34,7 +34,7 @@ impl Candidates<'_> {
 
 struct Assembler<'c, 'a> {
     c: &'c Candidates<'a>,
-    names: NameAllocator,
+    names: NameAllocator<'a>,
     operations: Vec<Operation>,
     plan: Plan,
     block_start: usize,

@@ -158,3 +158,92 @@ pub fn in_scope_enis<'a>(topology: &'a Topology, settings: &'a Settings) -> Vec<
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{Attachment, Instance, InstanceState, Route, RouteTableAssociation, RouteTargets};
+
+    fn topology(routes: Vec<Route>) -> Topology {
+        let eni = |id: &str, instance: &str| NetworkInterface {
+            id: id.into(),
+            vpc_id: "vpc-1".into(),
+            subnet_id: "subnet-1".into(),
+            attachment: Some(Attachment {
+                instance_id: instance.into(),
+                attachment_id: None,
+                device_index: Some(0),
+            }),
+            private_ipv4: vec!["10.0.0.5".parse().unwrap()],
+            ipv6: vec!["2600::5".parse().unwrap()],
+            security_groups: vec![],
+        };
+        let instance = |id: &str| Instance {
+            id: id.into(),
+            state: InstanceState::Running,
+            vpc_id: None,
+        };
+        Topology {
+            route_tables: vec![RouteTable {
+                id: "rtb-1".into(),
+                vpc_id: "vpc-1".into(),
+                associations: vec![RouteTableAssociation {
+                    id: "rtbassoc-1".into(),
+                    main: true,
+                    subnet_id: None,
+                    gateway_id: None,
+                }],
+                routes,
+            }],
+            instances: vec![instance("i-1"), instance("i-fw")],
+            network_interfaces: vec![eni("eni-1", "i-1"), eni("eni-fw", "i-fw")],
+            ..Topology::default()
+        }
+    }
+
+    fn default_route(cidr: &str, state: RouteState) -> Route {
+        Route {
+            destination: RouteDestination::Cidr(cidr.parse().unwrap()),
+            targets: RouteTargets {
+                instance_id: Some("i-fw".into()),
+                ..RouteTargets::default()
+            },
+            state,
+        }
+    }
+
+    fn in_scope(routes: Vec<Route>) -> Vec<(String, Vec<IpAddr>)> {
+        let settings = Settings::new("i-fw", "b", "u", "t").unwrap();
+        let topology = topology(routes);
+        in_scope_enis(&topology, &settings)
+            .iter()
+            .map(|e| (e.eni.id.to_string(), e.addresses().collect()))
+            .collect()
+    }
+
+    #[test]
+    fn each_family_needs_its_own_default_route() {
+        let v6_only = in_scope(vec![default_route("::/0", RouteState::Active)]);
+        assert_eq!(
+            v6_only,
+            [("eni-1".into(), vec!["2600::5".parse().unwrap()])]
+        );
+        let v4_only = in_scope(vec![default_route("0.0.0.0/0", RouteState::Active)]);
+        assert_eq!(
+            v4_only,
+            [("eni-1".into(), vec!["10.0.0.5".parse().unwrap()])]
+        );
+    }
+
+    #[test]
+    fn blackhole_and_non_default_routes_do_not_count_and_the_firewall_is_never_a_destination() {
+        assert!(in_scope(vec![default_route("0.0.0.0/0", RouteState::Blackhole)]).is_empty());
+        assert!(in_scope(vec![default_route("0.0.0.0/1", RouteState::Active)]).is_empty());
+        let both = in_scope(vec![
+            default_route("0.0.0.0/0", RouteState::Active),
+            default_route("::/0", RouteState::Active),
+        ]);
+        assert_eq!(both.len(), 1, "the firewall's own interface is excluded");
+        assert_eq!(both[0].1.len(), 2);
+    }
+}

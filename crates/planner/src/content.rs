@@ -56,11 +56,10 @@ pub(crate) struct RuleFacts {
 impl Candidates<'_> {
     /// The event summary of a claim.
     pub(crate) fn event(&self, claim: usize) -> String {
-        let key = self.focus.claims[claim].key;
-        self.input
-            .scope
-            .keys
-            .get(key)
+        self.focus
+            .claims
+            .get(claim)
+            .and_then(|c| self.input.scope.keys.get(c.key))
             .map(|(_, provenance)| provenance.summary())
             .unwrap_or_default()
     }

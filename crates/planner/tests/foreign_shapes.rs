@@ -90,8 +90,8 @@ fn a_multi_destination_rule_whose_destinations_now_differ_is_split() {
         kinds,
         [
             ("replace", "sg-1-9"),
-            ("create", "sg-1-10"),
-            ("move", "sg-1-10")
+            ("create", "sg-1-1"),
+            ("move", "sg-1-1")
         ]
     );
     assert_eq!(

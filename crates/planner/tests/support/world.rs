@@ -120,6 +120,8 @@ pub struct WorldSpec {
     unmanaged: Vec<(u8, u8)>,
     app_id: bool,
     shared_service: bool,
+    /// Owned rules left by someone else or an older version: kind and target instance.
+    leftovers: Vec<(u8, u8)>,
 }
 
 #[derive(Debug, Clone)]
@@ -146,7 +148,7 @@ pub fn world_spec() -> impl Strategy<Value = WorldSpec> {
         prop::collection::vec(0u8..5, 0..4),
         prop::collection::vec((0u8..4, 0u8..6), 0..4),
         any::<bool>(),
-        any::<bool>(),
+        (any::<bool>(), prop::collection::vec((0u8..4, 0u8..6), 0..3)),
     )
         .prop_map(
             |(
@@ -157,7 +159,7 @@ pub fn world_spec() -> impl Strategy<Value = WorldSpec> {
                 prefix_entries,
                 unmanaged,
                 app_id,
-                shared_service,
+                (shared_service, leftovers),
             )| {
                 WorldSpec {
                     main_route,
@@ -168,6 +170,7 @@ pub fn world_spec() -> impl Strategy<Value = WorldSpec> {
                     unmanaged,
                     app_id,
                     shared_service,
+                    leftovers,
                 }
             },
         )
@@ -281,6 +284,12 @@ pub fn build(spec: &WorldSpec) -> World {
             }
         })
         .collect();
+    for (n, &(kind, target)) in spec.leftovers.iter().enumerate() {
+        let target = usize::from(target) % spec.instances.len();
+        let destination = address(target, 0, spec.instances[target].1[0].0);
+        let other = address((target + 1) % spec.instances.len(), 0, 0);
+        rules.insert(0, leftover(n, kind, &destination, &other));
+    }
     rules.push(InMemoryFirewall::catch_all(BOTTOM, RuleAction::Deny));
     rules.push(InMemoryFirewall::catch_all(
         "after cleanup",
@@ -301,6 +310,42 @@ pub fn build(spec: &WorldSpec) -> World {
         topology: net.build(),
         settings,
         firewall: InMemoryFirewall::new(rules, services),
+    }
+}
+
+/// An owned rule in a shape or place palosync would not leave it in.
+fn leftover(n: usize, kind: u8, destination: &str, other: &str) -> ObservedRule {
+    let rule = ObservedRule {
+        tags: vec!["palosync".into()],
+        ..unmanaged_allow(&format!("sg-9-{n}"), "203.0.113.7", destination, "ssh")
+    };
+    match kind {
+        // Two destinations, two sources, misplaced at the top.
+        0 => ObservedRule {
+            sources: vec!["203.0.113.7".into(), "198.51.100.0/24".into()],
+            destinations: vec![destination.into(), other.into()],
+            ..rule
+        },
+        // An address object palosync never writes.
+        1 => ObservedRule {
+            destinations: vec!["web-servers".into()],
+            ..rule
+        },
+        // Drifted envelope and a service object that may not exist.
+        2 => ObservedRule {
+            to_zones: vec!["any".into()],
+            applications: vec!["any".into()],
+            services: vec!["tcp_8080".into()],
+            ..rule
+        },
+        // Wider than anything desired, named after an instance.
+        _ => ObservedRule {
+            name: format!("i-9-{n}"),
+            sources: vec!["any".into()],
+            applications: vec!["any".into()],
+            services: vec!["any".into()],
+            ..rule
+        },
     }
 }
 

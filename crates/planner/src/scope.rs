@@ -4,14 +4,15 @@
 //! running, is not one of the firewall's own, and its subnet's effective route table (the
 //! explicitly associated one, else the VPC's main table) sends that family's default route to
 //! the firewall instance, one of its interfaces, or a configured extra target. A route may name
-//! the firewall only by instance id or only by interface id; both count. This module reads the
+//! the firewall only by instance id or only by interface id; both count. A blackhole route to
+//! the firewall (stopped) still counts, so a firewall restart changes no rule. This module reads the
 //! topology only; it never decides what to allow.
 
 use crate::sources::IpFamily;
 use ipnet::IpNet;
 use model::{
-    EniId, InstanceId, NetworkInterface, RouteDestination, RouteState, RouteTable, Settings,
-    SubnetId, Topology, VpcId,
+    EniId, InstanceId, NetworkInterface, RouteDestination, RouteTable, Settings, SubnetId,
+    Topology, VpcId,
 };
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -121,8 +122,10 @@ impl<'a> FirewallTargets<'a> {
                 }
                 _ => false,
             };
+            // A blackhole route to the firewall (it is stopped) still sends the subnet through
+            // it once it is back: keeping its rules avoids deleting and recreating every rule
+            // across a firewall restart, and rules on a stopped firewall allow nothing.
             default_of_family
-                && route.state == RouteState::Active
                 && (route.targets.instance_id.as_ref() == Some(self.instance)
                     || route.targets.ids().any(|id| self.ids.contains(id)))
         })
@@ -162,7 +165,9 @@ pub fn in_scope_enis<'a>(topology: &'a Topology, settings: &'a Settings) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{Attachment, Instance, InstanceState, Route, RouteTableAssociation, RouteTargets};
+    use model::{
+        Attachment, Instance, InstanceState, Route, RouteState, RouteTableAssociation, RouteTargets,
+    };
 
     fn topology(routes: Vec<Route>) -> Topology {
         let eni = |id: &str, instance: &str| NetworkInterface {
@@ -236,8 +241,9 @@ mod tests {
     }
 
     #[test]
-    fn blackhole_and_non_default_routes_do_not_count_and_the_firewall_is_never_a_destination() {
-        assert!(in_scope(vec![default_route("0.0.0.0/0", RouteState::Blackhole)]).is_empty());
+    fn blackhole_routes_count_non_default_routes_do_not_and_the_firewall_is_never_a_destination() {
+        let stopped_firewall = in_scope(vec![default_route("0.0.0.0/0", RouteState::Blackhole)]);
+        assert_eq!(stopped_firewall.len(), 1);
         assert!(in_scope(vec![default_route("0.0.0.0/1", RouteState::Active)]).is_empty());
         let both = in_scope(vec![
             default_route("0.0.0.0/0", RouteState::Active),

@@ -206,3 +206,42 @@ fn a_pending_instance_is_in_scope() {
         ["any -> 10.0.1.1 ssh/application-default"]
     );
 }
+
+#[test]
+fn a_firewall_restart_changes_no_rule() {
+    let mut topology = two_servers();
+    let settings = settings();
+    let mut firewall = empty_firewall();
+    converge(&mut firewall, &topology, &settings, &sync());
+    for instance in &mut topology.instances {
+        if instance.id == FIREWALL {
+            instance.state = InstanceState::Stopped;
+        }
+    }
+    for table in &mut topology.route_tables {
+        for route in &mut table.routes {
+            if route
+                .targets
+                .instance_id
+                .as_ref()
+                .is_some_and(|i| i == FIREWALL)
+            {
+                route.state = model::RouteState::Blackhole;
+            }
+        }
+    }
+    let plan = firewall
+        .plan(
+            &topology,
+            &settings,
+            &instance_key(FIREWALL, "StopInstances"),
+        )
+        .expect("plan");
+    assert!(plan.is_empty(), "{:#?}", plan.operations);
+    assert!(
+        firewall
+            .plan(&topology, &settings, &sync())
+            .expect("plan")
+            .is_empty()
+    );
+}

@@ -125,8 +125,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             self.create_for_slot(*slot, sources);
         }
         self.services();
-        order(&mut self.operations);
-        self.plan.operations = self.operations;
+        self.plan.operations = order(self.operations);
         self.plan
     }
 

@@ -1,0 +1,237 @@
+//! Phase one of planning: compare what is desired in scope with what the owned rules allow,
+//! and list the policy-match questions the missing allowances need.
+//!
+//! For each owned rule in scope, the allowances it keeps are those to addresses outside the
+//! scope (left as they are) and those still desired; the rest go. Desired allowances in scope
+//! that no kept rule holds, and that a claim admits, are missing. Phase two
+//! ([`Candidates::finish`]) takes the answers and writes the plan. Pure: no IO.
+
+use crate::content::Texts;
+use crate::coverage::{OwnedRule, read_owned};
+use crate::desired::{Allowance, Desired, Slot, desired_for};
+use crate::firewall::{ObservedRule, ObservedService};
+use crate::focus::{Focus, Scope, resolve};
+use crate::scope::{InScopeEni, in_scope_enis};
+use crate::services::{ServiceMatch, ServiceRef};
+use crate::shadow::{PolicyMatchQuery, query_for};
+use crate::sources::Source;
+use model::{Settings, Topology};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+/// Everything the planner decides from.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    pub topology: &'a Topology,
+    pub settings: &'a Settings,
+    pub scope: &'a Scope,
+    /// Every security rule of the vsys, in firewall order: the index is the position.
+    pub rules: &'a [ObservedRule],
+    /// Every service object of the vsys.
+    pub services: &'a [ObservedService],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("the bottom rule {0:?} is not on the firewall; managed rules have nowhere to go")]
+    BottomRuleMissing(String),
+    #[error(
+        "the bottom rule {0:?} has a managed rule's name and tag; refusing to plan around a rule palosync could delete"
+    )]
+    BottomRuleOwned(String),
+    #[error("two rules on the firewall are named {0:?}")]
+    DuplicateRuleName(String),
+}
+
+/// An owned rule in scope and the allowances it keeps.
+#[derive(Debug)]
+pub(crate) struct KeptRule {
+    /// Index into `Candidates::owned`.
+    pub owned: usize,
+    /// Kept sources by destination; empty when nothing is kept.
+    pub kept: BTreeMap<IpAddr, BTreeSet<Source>>,
+    pub service: Option<ServiceMatch>,
+    /// Allowances dropped because they are no longer desired (or unreadable).
+    pub removed: Vec<Allowance>,
+    pub readable: bool,
+}
+
+impl KeptRule {
+    pub fn changed(&self) -> bool {
+        !self.readable || !self.removed.is_empty()
+    }
+}
+
+/// The result of phase one: the questions to ask, and what phase two needs.
+#[derive(Debug)]
+pub struct Candidates<'a> {
+    pub(crate) input: PlanInput<'a>,
+    pub(crate) bottom: usize,
+    pub(crate) owned: Vec<OwnedRule<'a>>,
+    pub(crate) focus: Focus,
+    pub(crate) enis: Vec<InScopeEni<'a>>,
+    /// In-scope destination address to its interface (index into `enis`).
+    pub(crate) destinations: HashMap<IpAddr, usize>,
+    pub(crate) desired: Desired,
+    pub(crate) texts: Texts,
+    pub(crate) kept: Vec<KeptRule>,
+    /// Missing allowances the scope admits, with the claim that admits each.
+    pub(crate) missing: BTreeMap<Slot, BTreeMap<Source, usize>>,
+    queries: Vec<PolicyMatchQuery>,
+}
+
+impl<'a> Candidates<'a> {
+    /// The policy-match questions to ask the firewall before [`Candidates::finish`].
+    pub fn queries(&self) -> &[PolicyMatchQuery] {
+        &self.queries
+    }
+
+    /// Every missing allowance, as the candidate creates.
+    pub fn missing(&self) -> impl Iterator<Item = Allowance> + '_ {
+        self.missing
+            .iter()
+            .flat_map(|((destination, service), sources)| {
+                sources.keys().map(|source| Allowance {
+                    source: *source,
+                    destination: *destination,
+                    service: *service,
+                })
+            })
+    }
+}
+
+/// Phase one: candidates and the questions they need.
+pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError> {
+    let PlanInput {
+        topology,
+        settings,
+        scope,
+        rules,
+        services,
+    } = input;
+    let mut names = HashSet::with_capacity(rules.len());
+    if let Some(duplicate) = rules.iter().find(|r| !names.insert(r.name.as_str())) {
+        return Err(PlanError::DuplicateRuleName(duplicate.name.clone()));
+    }
+    let bottom = rules
+        .iter()
+        .position(|r| r.name == settings.bottom_rule)
+        .ok_or_else(|| PlanError::BottomRuleMissing(settings.bottom_rule.clone()))?;
+    let owned = read_owned(rules, settings);
+    if owned.iter().any(|r| r.position == bottom) {
+        return Err(PlanError::BottomRuleOwned(settings.bottom_rule.clone()));
+    }
+    let focus = resolve(scope, topology, &owned);
+    let enis = in_scope_enis(topology, settings);
+    let mut destinations = HashMap::new();
+    for (i, eni) in enis.iter().enumerate() {
+        for address in eni.addresses() {
+            destinations.entry(address).or_insert(i);
+        }
+    }
+    let services_by_name: HashMap<&str, &ObservedService> =
+        services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let veto = |service: &ServiceMatch| -> Option<String> {
+        let ServiceRef::Object(object) = service.service else {
+            return None;
+        };
+        let name = object.name();
+        let existing = services_by_name.get(name.as_str())?;
+        let ours = existing.tags.iter().any(|t| t == &settings.managed_tag);
+        (!ours && !existing.matches(object.protocol, object.ports)).then(|| {
+            format!("service object {name} exists, is not palosync's, and has other ports")
+        })
+    };
+    let focused = enis
+        .iter()
+        .filter(|eni| eni.addresses().any(|a| focus.contains(&a)));
+    let mut desired = desired_for(topology, settings, focused, &veto);
+    desired
+        .slots
+        .retain(|(address, _), _| focus.contains(address));
+
+    let kept: Vec<KeptRule> = owned
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| focus.covers_rule(rule))
+        .map(|(i, rule)| keep(i, rule, &focus, &desired))
+        .collect();
+    let covered: HashSet<(Slot, Source)> = kept
+        .iter()
+        .filter_map(|k| k.service.map(|service| (k, service)))
+        .flat_map(|(k, service)| {
+            k.kept.iter().flat_map(move |(destination, sources)| {
+                sources
+                    .iter()
+                    .map(move |source| ((*destination, service), *source))
+            })
+        })
+        .collect();
+    let mut missing: BTreeMap<Slot, BTreeMap<Source, usize>> = BTreeMap::new();
+    for (slot, sources) in &desired.slots {
+        for (source, backers) in sources {
+            if covered.contains(&(*slot, *source)) {
+                continue;
+            }
+            if let Some(claim) = focus.admitting(&slot.0, backers, topology) {
+                missing.entry(*slot).or_default().insert(*source, claim);
+            }
+        }
+    }
+    let texts = Texts::new(topology, &enis);
+    let mut candidates = Candidates {
+        input,
+        bottom,
+        owned,
+        focus,
+        enis,
+        destinations,
+        texts,
+        desired,
+        kept,
+        missing,
+        queries: Vec::new(),
+    };
+    let queries: BTreeSet<PolicyMatchQuery> = candidates
+        .missing()
+        .filter_map(|allowance| query_for(&allowance, settings))
+        .collect();
+    candidates.queries = queries.into_iter().collect();
+    Ok(candidates)
+}
+
+/// What an owned rule in scope keeps.
+fn keep(index: usize, rule: &OwnedRule<'_>, focus: &Focus, desired: &Desired) -> KeptRule {
+    let Some(tuples) = &rule.tuples else {
+        return KeptRule {
+            owned: index,
+            kept: BTreeMap::new(),
+            service: None,
+            removed: Vec::new(),
+            readable: false,
+        };
+    };
+    let mut kept: BTreeMap<IpAddr, BTreeSet<Source>> = BTreeMap::new();
+    let mut removed = Vec::new();
+    for destination in &tuples.destinations {
+        let slot = (*destination, tuples.service);
+        for source in &tuples.sources {
+            if !focus.contains(destination) || desired.contains(&slot, source) {
+                kept.entry(*destination).or_default().insert(*source);
+            } else {
+                removed.push(Allowance {
+                    source: *source,
+                    destination: *destination,
+                    service: tuples.service,
+                });
+            }
+        }
+    }
+    KeptRule {
+        owned: index,
+        kept,
+        service: Some(tuples.service),
+        removed,
+        readable: true,
+    }
+}

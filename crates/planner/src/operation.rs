@@ -1,0 +1,168 @@
+//! The plan: ordered firewall operations, each with its explanation, plus what was left out.
+//!
+//! The order is one the firewall accepts: service objects before the rules that use them,
+//! rule deletions before anything that could reuse what they held, moves after the rules
+//! exist, and service deletions last, once no rule refers to them. The executor may batch
+//! consecutive operations (a `CreateRule` and its `MoveAboveBottom` fit one multi-config).
+
+use crate::desired::{Allowance, SkippedAllowance};
+use crate::explanation::Explanation;
+use crate::firewall::{RuleContent, ServiceContent};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    /// Make the service object exist with exactly this content (create, or replace ours).
+    CreateService {
+        service: ServiceContent,
+        why: Explanation,
+    },
+    /// Create a rule; the firewall appends it, a `MoveAboveBottom` follows.
+    CreateRule {
+        rule: RuleContent,
+        why: Explanation,
+    },
+    /// Replace an owned rule's whole content; its position is kept.
+    ReplaceRule {
+        rule: RuleContent,
+        why: Explanation,
+    },
+    DeleteRule {
+        name: String,
+        why: Explanation,
+    },
+    /// Move an owned rule to directly above the bottom rule.
+    MoveAboveBottom {
+        name: String,
+        bottom_rule: String,
+        why: Explanation,
+    },
+    /// Delete a managed service object no rule uses any more.
+    DeleteService {
+        name: String,
+        why: Explanation,
+    },
+}
+
+impl Operation {
+    pub fn why(&self) -> &Explanation {
+        match self {
+            Operation::CreateService { why, .. }
+            | Operation::CreateRule { why, .. }
+            | Operation::ReplaceRule { why, .. }
+            | Operation::DeleteRule { why, .. }
+            | Operation::MoveAboveBottom { why, .. }
+            | Operation::DeleteService { why, .. } => why,
+        }
+    }
+
+    /// The rule this operation writes, if it is a rule operation.
+    pub fn rule_name(&self) -> Option<&str> {
+        match self {
+            Operation::CreateRule { rule, .. } | Operation::ReplaceRule { rule, .. } => {
+                Some(&rule.name)
+            }
+            Operation::DeleteRule { name, .. } | Operation::MoveAboveBottom { name, .. } => {
+                Some(name)
+            }
+            Operation::CreateService { .. } | Operation::DeleteService { .. } => None,
+        }
+    }
+
+    /// The service object this operation writes, if it is a service operation.
+    pub fn service_name(&self) -> Option<&str> {
+        match self {
+            Operation::CreateService { service, .. } => Some(&service.name),
+            Operation::DeleteService { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Operation::CreateService { .. } => 0,
+            Operation::DeleteRule { .. } => 1,
+            Operation::ReplaceRule { .. } => 2,
+            Operation::CreateRule { .. } => 3,
+            Operation::MoveAboveBottom { .. } => 4,
+            Operation::DeleteService { .. } => 5,
+        }
+    }
+}
+
+/// Put operations in an order the firewall accepts, keeping the relative order within a kind.
+/// Buckets, not a sort: operations are large, and a plan may hold hundreds of thousands.
+pub fn order(operations: Vec<Operation>) -> Vec<Operation> {
+    let mut buckets: [Vec<Operation>; 6] = Default::default();
+    for operation in operations {
+        buckets[usize::from(operation.rank())].push(operation);
+    }
+    let mut ordered = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
+    for bucket in buckets {
+        ordered.extend(bucket);
+    }
+    ordered
+}
+
+/// An allowance left to an unmanaged rule that already allows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShadowedAllowance {
+    pub allowance: Allowance,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub operations: Vec<Operation>,
+    /// Permissions that open nothing, and why.
+    pub skipped: Vec<SkippedAllowance>,
+    /// Desired allowances an unmanaged rule above already allows.
+    pub shadowed: Vec<ShadowedAllowance>,
+    /// Scope widenings and other remarks for the report.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// Nothing to write: no commit.
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_come_first_and_their_deletion_last() {
+        let why = Explanation::default;
+        let ops = vec![
+            Operation::DeleteService {
+                name: "tcp_1".into(),
+                why: why(),
+            },
+            Operation::MoveAboveBottom {
+                name: "i-1-1".into(),
+                bottom_rule: "b".into(),
+                why: why(),
+            },
+            Operation::DeleteRule {
+                name: "i-1-2".into(),
+                why: why(),
+            },
+            Operation::CreateService {
+                service: ServiceContent {
+                    name: "tcp_2".into(),
+                    protocol: crate::firewall::PortProtocol::Tcp,
+                    ports: model::PortRange::single(2),
+                    tags: vec![],
+                },
+                why: why(),
+            },
+        ];
+        let ops = order(ops);
+        let ranks: Vec<u8> = ops.iter().map(Operation::rank).collect();
+        assert_eq!(ranks, [0, 1, 4, 5]);
+    }
+}

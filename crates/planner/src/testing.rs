@@ -1,0 +1,296 @@
+//! An in-memory firewall rulebase for tests and benchmarks (feature `testing`).
+//!
+//! It holds ordered rules (managed, unmanaged, the bottom rule) and service objects, applies a
+//! [`Plan`] the way PAN-OS would (created rules are appended, moves place a rule before the
+//! bottom rule, a service object cannot be deleted while referenced, a rule cannot refer to a
+//! missing service), and answers policy-match queries by first match over its enabled rules.
+//! It is a model for checking the planner, never used to plan in production.
+
+use crate::coverage::read_owned;
+use crate::desired::Allowance;
+use crate::firewall::{ObservedRule, ObservedService, RuleAction};
+use crate::focus::Scope;
+use crate::operation::{Operation, Plan};
+use crate::ownership::owned_name;
+use crate::services::{PortService, application_default_flows};
+use crate::shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, query_for, shadowing_rule};
+use crate::{PlanError, PlanInput, plan_candidates};
+use ipnet::IpNet;
+use model::{Settings, Topology};
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("rule {0:?} already exists")]
+    RuleExists(String),
+    #[error("rule {0:?} does not exist")]
+    RuleMissing(String),
+    #[error("rule {rule:?} refers to service {service:?}, which does not exist")]
+    ServiceMissing { rule: String, service: String },
+    #[error("service {0:?} is still used by a rule")]
+    ServiceInUse(String),
+    #[error("bottom rule {0:?} does not exist")]
+    BottomMissing(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InMemoryFirewall {
+    pub rules: Vec<ObservedRule>,
+    pub services: Vec<ObservedService>,
+}
+
+impl InMemoryFirewall {
+    pub fn new(rules: Vec<ObservedRule>, services: Vec<ObservedService>) -> Self {
+        Self { rules, services }
+    }
+
+    /// Plan against this firewall: phase one, answer every query here, phase two.
+    pub fn plan(
+        &self,
+        topology: &Topology,
+        settings: &Settings,
+        scope: &Scope,
+    ) -> Result<Plan, PlanError> {
+        let candidates = plan_candidates(PlanInput {
+            topology,
+            settings,
+            scope,
+            rules: &self.rules,
+            services: &self.services,
+        })?;
+        let answers = self.answers(candidates.queries());
+        Ok(candidates.finish(&answers))
+    }
+
+    pub fn answers(&self, queries: &[PolicyMatchQuery]) -> PolicyAnswers {
+        queries
+            .iter()
+            .map(|q| (q.clone(), self.policy_match(q)))
+            .collect()
+    }
+
+    /// Apply every operation in order; stops at the first the firewall would refuse.
+    pub fn apply(&mut self, plan: &Plan) -> Result<(), ApplyError> {
+        plan.operations.iter().try_for_each(|op| self.apply_one(op))
+    }
+
+    fn apply_one(&mut self, operation: &Operation) -> Result<(), ApplyError> {
+        match operation {
+            Operation::CreateService { service, .. } => {
+                let observed = service.to_observed();
+                match self.services.iter_mut().find(|s| s.name == service.name) {
+                    Some(existing) => *existing = observed,
+                    None => self.services.push(observed),
+                }
+            }
+            Operation::CreateRule { rule, .. } => {
+                if self.position(&rule.name).is_some() {
+                    return Err(ApplyError::RuleExists(rule.name.clone()));
+                }
+                let observed = rule.to_observed();
+                self.check_services(&observed)?;
+                self.rules.push(observed);
+            }
+            Operation::ReplaceRule { rule, .. } => {
+                let position = self.require(&rule.name)?;
+                let observed = rule.to_observed();
+                self.check_services(&observed)?;
+                self.rules[position] = observed;
+            }
+            Operation::DeleteRule { name, .. } => {
+                let position = self.require(name)?;
+                self.rules.remove(position);
+            }
+            Operation::MoveAboveBottom {
+                name, bottom_rule, ..
+            } => {
+                let position = self.require(name)?;
+                let rule = self.rules.remove(position);
+                let Some(bottom) = self.position(bottom_rule) else {
+                    self.rules.insert(position, rule);
+                    return Err(ApplyError::BottomMissing(bottom_rule.clone()));
+                };
+                self.rules.insert(bottom, rule);
+            }
+            Operation::DeleteService { name, .. } => {
+                if self.rules.iter().any(|r| r.services.contains(name)) {
+                    return Err(ApplyError::ServiceInUse(name.clone()));
+                }
+                self.services.retain(|s| &s.name != name);
+            }
+        }
+        Ok(())
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.name == name)
+    }
+
+    fn require(&self, name: &str) -> Result<usize, ApplyError> {
+        self.position(name)
+            .ok_or_else(|| ApplyError::RuleMissing(name.to_owned()))
+    }
+
+    fn check_services(&self, rule: &ObservedRule) -> Result<(), ApplyError> {
+        for service in &rule.services {
+            let builtin = service == "any" || service == "application-default";
+            if !builtin && !self.services.iter().any(|s| &s.name == service) {
+                return Err(ApplyError::ServiceMissing {
+                    rule: rule.name.clone(),
+                    service: service.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// First match over enabled rules, as `test security-policy-match` answers.
+    pub fn policy_match(&self, query: &PolicyMatchQuery) -> PolicyMatch {
+        self.rules
+            .iter()
+            .find(|rule| !rule.disabled && self.rule_matches(rule, query))
+            .map_or(PolicyMatch::NoMatch, |rule| PolicyMatch::Rule {
+                name: rule.name.clone(),
+                action: rule.action,
+            })
+    }
+
+    fn rule_matches(&self, rule: &ObservedRule, q: &PolicyMatchQuery) -> bool {
+        let zone = |zones: &[String], zone: &str| zones.iter().any(|z| z == "any" || z == zone);
+        let address = |members: &[String], negate: bool, address: IpAddr| {
+            members.iter().any(|m| member_contains(m, address)) != negate
+        };
+        let application = match &q.application {
+            Some(app) => rule.applications.iter().any(|a| a == "any" || a == app),
+            None => rule.applications.iter().any(|a| a == "any"),
+        };
+        zone(&rule.from_zones, &q.from_zone)
+            && zone(&rule.to_zones, &q.to_zone)
+            && address(&rule.sources, rule.negate_source, q.source)
+            && address(&rule.destinations, rule.negate_destination, q.destination)
+            && application
+            && rule.services.iter().any(|s| self.service_matches(s, q))
+    }
+
+    fn service_matches(&self, service: &str, q: &PolicyMatchQuery) -> bool {
+        match service {
+            "any" => true,
+            "application-default" => q.application.as_deref().is_some_and(|app| {
+                application_default_flows(app)
+                    .iter()
+                    .any(|&(protocol, port)| {
+                        protocol == q.protocol && (port.is_none() || port == q.port)
+                    })
+            }),
+            name => self.services.iter().any(|s| {
+                s.name == name
+                    && s.protocol.number() == q.protocol
+                    && q.port.is_some_and(|port| {
+                        crate::firewall::parse_port_spec(&s.ports).is_some_and(|r| r.contains(port))
+                    })
+            }),
+        }
+    }
+
+    /// Every allowance the managed rules hold; an error names a managed rule that is not in
+    /// palosync's shape or whose service object is missing or different.
+    pub fn managed_allowances(&self, settings: &Settings) -> Result<BTreeSet<Allowance>, String> {
+        let services: HashMap<&str, &ObservedService> =
+            self.services.iter().map(|s| (s.name.as_str(), s)).collect();
+        let mut allowances = BTreeSet::new();
+        for owned in read_owned(&self.rules, settings) {
+            let name = &owned.rule.name;
+            let tuples = owned
+                .tuples
+                .ok_or_else(|| format!("{name} is unreadable"))?;
+            if !owned.envelope_ok {
+                return Err(format!("{name} has a wrong envelope"));
+            }
+            if let crate::services::ServiceRef::Object(PortService { protocol, ports }) =
+                tuples.service.service
+            {
+                let service_name = tuples.service.service_member();
+                let fine = services
+                    .get(service_name.as_str())
+                    .is_some_and(|s| s.matches(protocol, ports));
+                if !fine {
+                    return Err(format!("{name} uses {service_name}, missing or different"));
+                }
+            }
+            for destination in &tuples.destinations {
+                for source in &tuples.sources {
+                    allowances.insert(Allowance {
+                        source: *source,
+                        destination: *destination,
+                        service: tuples.service,
+                    });
+                }
+            }
+        }
+        Ok(allowances)
+    }
+
+    /// The unmanaged rule above the bottom rule that already allows `allowance`, if the
+    /// allowance is one flow and such a rule is its first match.
+    pub fn shadowing_rule(&self, allowance: &Allowance, settings: &Settings) -> Option<String> {
+        let query = query_for(allowance, settings)?;
+        let bottom = self.position(&settings.bottom_rule)?;
+        let positions: HashMap<&str, (usize, bool)> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let owned = owned_name(r, &settings.managed_tag).is_some();
+                (r.name.as_str(), (i, owned))
+            })
+            .collect();
+        let answer = self.policy_match(&query);
+        shadowing_rule(Some(&answer), &self.rules, &positions, bottom).map(str::to_owned)
+    }
+
+    /// Whether every managed rule sits in one block directly above the bottom rule.
+    pub fn managed_rules_placed(&self, settings: &Settings) -> bool {
+        let Some(bottom) = self.position(&settings.bottom_rule) else {
+            return false;
+        };
+        let owned: Vec<usize> = read_owned(&self.rules, settings)
+            .iter()
+            .map(|r| r.position)
+            .collect();
+        owned
+            .iter()
+            .enumerate()
+            .all(|(i, &position)| position + (owned.len() - i) == bottom)
+    }
+
+    /// A rule that allows or denies everything from any to any: for bottom rules in tests.
+    pub fn catch_all(name: &str, action: RuleAction) -> ObservedRule {
+        ObservedRule {
+            name: name.to_owned(),
+            tags: Vec::new(),
+            from_zones: vec!["any".into()],
+            to_zones: vec!["any".into()],
+            sources: vec!["any".into()],
+            destinations: vec!["any".into()],
+            negate_source: false,
+            negate_destination: false,
+            applications: vec!["any".into()],
+            services: vec!["any".into()],
+            action,
+            profile_group: None,
+            description: String::new(),
+            disabled: false,
+        }
+    }
+}
+
+fn member_contains(member: &str, address: IpAddr) -> bool {
+    if member == "any" {
+        return true;
+    }
+    if let Ok(net) = member.parse::<IpNet>() {
+        return net.contains(&address);
+    }
+    member.parse::<IpAddr>().is_ok_and(|a| a == address)
+}

@@ -1,12 +1,9 @@
 """Commits and jobs through pan-os-python and panxapi.py."""
 
-import time
-
 from panos.firewall import FirewallCommit
-from panos.objects import AddressObject
 from panos.policies import SecurityRule
 
-from conftest import ADMIN_KEY, RULES, VSYS, rule_names
+from simharness import ADMIN_KEY, RULES, VSYS, rule_names
 
 
 def allow_rule(name, dst="10.0.0.5"):
@@ -35,7 +32,9 @@ def test_commit_sync_ok_moves_candidate_to_running(sim):
     assert fw.commit(sync=True) is None
 
 
-def test_commit_progresses_act_to_fin_and_queues(sim):
+def test_commit_progresses_act_to_fin_and_queues(sim_with):
+    # Long enough that the first job is still running when we look, even on a busy machine.
+    sim = sim_with(commit_ms=3000)
     fw, rb = sim.firewall_with_rulebase()
     rb.add(allow_rule("web"))
     rb.children[0].create()
@@ -68,7 +67,6 @@ def test_commit_fail_from_fault_and_from_commit_time_validation(sim):
     failed = fw.commit(sync=True)
     assert failed["success"] is False
     assert any("typeless is missing one of ip-netmask" in m for m in failed["messages"])
-    AddressObject("typeless").__class__  # keep import used
     fw.xapi.delete(VSYS + "/address/entry[@name='typeless']")
     ok = fw.commit(sync=True)
     assert ok["success"] is True
@@ -119,5 +117,4 @@ def test_panxapi_keygen_get_set_commit(sim, panxapi):
     fw = sim.firewall()
     shown = sim.running(fw, VSYS + "/address/entry[@name='cli-host']")
     assert shown.findtext("./entry/ip-netmask") == "10.9.9.9"
-    time.sleep(0)  # keep the job list stable for the assertion below
     assert fw.op("show jobs all").find("./result/job/user").text == "bob"

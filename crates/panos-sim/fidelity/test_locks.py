@@ -4,7 +4,7 @@ import pytest
 from panos.errors import PanDeviceXapiError, PanLockError
 from panos.policies import SecurityRule
 
-from conftest import rule_names
+from simharness import rule_names
 
 
 def rule(name):

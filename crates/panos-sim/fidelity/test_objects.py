@@ -5,7 +5,7 @@ from panos.errors import PanDeviceXapiError
 from panos.objects import AddressObject, ServiceObject, Tag
 from panos.policies import SecurityRule
 
-from conftest import VSYS, members
+from simharness import VSYS, members
 
 
 def test_service_address_and_tag_objects(sim):

@@ -4,7 +4,7 @@ import pytest
 from panos.errors import PanDeviceXapiError
 from panos.policies import SecurityRule
 
-from conftest import RULES, members, rule_names
+from simharness import RULES, members, rule_names
 
 
 def palosync_rule(name="i-0abc-1", **overrides):

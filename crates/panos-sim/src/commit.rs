@@ -57,7 +57,8 @@ pub fn commit(
     admin: &str,
     now: Instant,
 ) -> Result<Reply, ApiFailure> {
-    if let Some(action) = req.param("action") {
+    // pango sends `action=partial` with partial commits; `action=all` is Panorama's push.
+    if let Some(action) = req.param("action").filter(|a| *a != "partial") {
         return Err(ApiFailure::new(
             code::INVALID_COMMAND,
             format!("commit action '{action}' is not supported on a firewall"),

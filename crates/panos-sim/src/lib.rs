@@ -61,6 +61,7 @@ pub mod sim;
 pub mod state;
 pub mod store;
 pub mod validate;
+pub mod validate_objects;
 pub mod xml;
 pub mod xpath;
 

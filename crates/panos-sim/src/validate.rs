@@ -9,10 +9,11 @@
 
 use std::collections::HashMap;
 
-use crate::netaddr::{is_fqdn, parse_literal, parse_netmask, parse_ports, parse_range};
+use crate::netaddr::parse_literal;
 use crate::objects::{
     ObjectIndex, ObjectKind, ScopeRef, all_objects, display_path, kind_at, scope_of,
 };
+use crate::validate_objects as objects;
 use crate::xml::Element;
 use crate::xpath::{NodePath, node_at};
 
@@ -72,25 +73,24 @@ const ACTIONS: &[&str] = &[
     "reset-both",
 ];
 const RULE_TYPES: &[&str] = &["universal", "intrazone", "interzone"];
-const ADDRESS_TYPES: &[&str] = &["ip-netmask", "ip-range", "ip-wildcard", "fqdn"];
 const DESCRIPTION_MAX: usize = 1024;
 
 /// Collects the message lines for one object.
-struct Report {
-    label: String,
-    lines: Vec<String>,
+pub(crate) struct Report {
+    pub(crate) label: String,
+    pub(crate) lines: Vec<String>,
 }
 
 impl Report {
-    fn field(&mut self, field: &str, problem: String) {
+    pub(crate) fn field(&mut self, field: &str, problem: String) {
         self.lines
             .push(format!(" {} -> {field} {problem}", self.label));
     }
-    fn field_invalid(&mut self, field: &str) {
+    pub(crate) fn field_invalid(&mut self, field: &str) {
         self.lines
             .push(format!(" {} -> {field} is invalid", self.label));
     }
-    fn unexpected(&mut self, child: &str) {
+    pub(crate) fn unexpected(&mut self, child: &str) {
         self.lines.push(format!(" {child} unexpected here"));
     }
 }
@@ -135,11 +135,11 @@ pub fn check_object(
     };
     match kind {
         ObjectKind::SecurityRule => check_rule(entry, &ctx, &mut report),
-        ObjectKind::Address => check_address(entry, &ctx, &mut report),
-        ObjectKind::AddressGroup => check_address_group(entry, &ctx, &mut report),
-        ObjectKind::Service => check_service(entry, &ctx, &mut report),
-        ObjectKind::ServiceGroup => check_service_group(entry, &ctx, &mut report),
-        ObjectKind::Tag => check_tag(entry, &mut report),
+        ObjectKind::Address => objects::check_address(entry, &ctx, &mut report),
+        ObjectKind::AddressGroup => objects::check_address_group(entry, &ctx, &mut report),
+        ObjectKind::Service => objects::check_service(entry, &ctx, &mut report),
+        ObjectKind::ServiceGroup => objects::check_service_group(entry, &ctx, &mut report),
+        ObjectKind::Tag => objects::check_tag(entry, &mut report),
         ObjectKind::Zone | ObjectKind::ProfileGroup => {}
     }
     if let Some(other) = name_clash_list(kind) {
@@ -176,11 +176,11 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
 }
 
-struct Ctx<'a, 'b> {
-    index: &'a ObjectIndex<'b>,
-    scope: &'a ScopeRef,
-    stage: Stage,
-    sw_major: u32,
+pub(crate) struct Ctx<'a, 'b> {
+    pub(crate) index: &'a ObjectIndex<'b>,
+    pub(crate) scope: &'a ScopeRef,
+    pub(crate) stage: Stage,
+    pub(crate) sw_major: u32,
 }
 
 fn check_rule(rule: &Element, ctx: &Ctx<'_, '_>, r: &mut Report) {
@@ -281,7 +281,7 @@ fn check_rule(rule: &Element, ctx: &Ctx<'_, '_>, r: &mut Report) {
     }
 }
 
-fn keyword(r: &mut Report, field: &str, value: &str, allowed: &[&str]) {
+pub(crate) fn keyword(r: &mut Report, field: &str, value: &str, allowed: &[&str]) {
     if !allowed.contains(&value) {
         r.field(field, format!("'{value}' is not an allowed keyword"));
         r.field_invalid(field);
@@ -289,7 +289,7 @@ fn keyword(r: &mut Report, field: &str, value: &str, allowed: &[&str]) {
 }
 
 /// Reports each member that `exists` rejects as `'x' is not a valid reference`.
-fn refs(r: &mut Report, field: &str, members: &[&str], exists: impl Fn(&str) -> bool) {
+pub(crate) fn refs(r: &mut Report, field: &str, members: &[&str], exists: impl Fn(&str) -> bool) {
     let mut bad = false;
     for m in members {
         if !exists(m) {
@@ -302,7 +302,7 @@ fn refs(r: &mut Report, field: &str, members: &[&str], exists: impl Fn(&str) -> 
     }
 }
 
-fn service_exists(index: &ObjectIndex<'_>, name: &str) -> bool {
+pub(crate) fn service_exists(index: &ObjectIndex<'_>, name: &str) -> bool {
     PREDEFINED_SERVICES.contains(&name)
         || index.has("service", name)
         || index.has("service-group", name)
@@ -333,155 +333,6 @@ fn address_members(r: &mut Report, field: &str, members: &[&str], index: &Object
     }
     if bad {
         r.field_invalid(field);
-    }
-}
-
-fn check_address(addr: &Element, ctx: &Ctx<'_, '_>, r: &mut Report) {
-    let mut types = Vec::new();
-    for child in addr.children.iter() {
-        let n = child.name.as_str();
-        match n {
-            "ip-netmask" => {
-                if parse_netmask(&child.text).is_none() {
-                    r.field(n, format!("{} is an invalid ipv4/v6 address", child.text));
-                    r.field_invalid(n);
-                }
-            }
-            "ip-range" => {
-                if parse_range(&child.text).is_none() {
-                    r.field(
-                        n,
-                        format!("{} is an invalid ipv4/v6 address range", child.text),
-                    );
-                    r.field_invalid(n);
-                }
-            }
-            "fqdn" => {
-                if !is_fqdn(&child.text) {
-                    r.field(n, format!("'{}' is not a valid fqdn", child.text));
-                    r.field_invalid(n);
-                }
-            }
-            "ip-wildcard" | "description" | "tag" | "disable-override" => {}
-            other => r.unexpected(other),
-        }
-        if ADDRESS_TYPES.contains(&n) {
-            types.push(n);
-        }
-    }
-    refs(r, "tag", &addr.members("tag"), |t| ctx.index.has("tag", t));
-    if ctx.stage == Stage::Commit {
-        match types.as_slice() {
-            [] => r.lines.push(format!(
-                " {} is missing one of ip-netmask, ip-range, ip-wildcard or fqdn",
-                r.label
-            )),
-            [_] => {}
-            [a, b, ..] => r.lines.push(format!(
-                " {} Node {a} and {b} are mutually exclusive",
-                r.label
-            )),
-        }
-    }
-}
-
-fn check_address_group(group: &Element, ctx: &Ctx<'_, '_>, r: &mut Report) {
-    for child in group.children.iter() {
-        match child.name.as_str() {
-            "static" | "dynamic" | "description" | "tag" | "disable-override" => {}
-            other => r.unexpected(other),
-        }
-    }
-    refs(r, "static", &group.members("static"), |m| {
-        ctx.index.has("address", m) || ctx.index.has("address-group", m)
-    });
-    refs(r, "tag", &group.members("tag"), |t| ctx.index.has("tag", t));
-}
-
-fn check_service(svc: &Element, ctx: &Ctx<'_, '_>, r: &mut Report) {
-    for child in svc.children.iter() {
-        match child.name.as_str() {
-            "protocol" | "description" | "tag" | "disable-override" => {}
-            other => r.unexpected(other),
-        }
-    }
-    refs(r, "tag", &svc.members("tag"), |t| ctx.index.has("tag", t));
-    let Some(protocol) = svc.child("protocol") else {
-        if ctx.stage == Stage::Commit {
-            r.lines.push(format!(" {} is missing 'protocol'", r.label));
-        }
-        return;
-    };
-    for proto in protocol.children.iter() {
-        let p = proto.name.as_str();
-        if !matches!(p, "tcp" | "udp" | "sctp") {
-            r.unexpected(p);
-            continue;
-        }
-        for field in proto.children.iter() {
-            match field.name.as_str() {
-                "port" | "source-port" => {
-                    if parse_ports(&field.text).is_none() {
-                        r.lines.push(format!(
-                            " {} -> protocol -> {p} -> {} '{}' is not a valid port",
-                            r.label, field.name, field.text
-                        ));
-                        r.lines.push(format!(
-                            " {} -> protocol -> {p} -> {} is invalid",
-                            r.label, field.name
-                        ));
-                    }
-                }
-                "override" => {}
-                other => r.unexpected(other),
-            }
-        }
-        if ctx.stage == Stage::Commit && proto.child("port").is_none() {
-            r.lines
-                .push(format!(" {} -> protocol -> {p} is missing 'port'", r.label));
-        }
-    }
-    if protocol.children.len() > 1 {
-        r.lines.push(format!(
-            " {} -> protocol has more than one of tcp, udp, sctp",
-            r.label
-        ));
-    }
-}
-
-fn check_service_group(group: &Element, ctx: &Ctx<'_, '_>, r: &mut Report) {
-    for child in group.children.iter() {
-        match child.name.as_str() {
-            "members" | "tag" => {}
-            other => r.unexpected(other),
-        }
-    }
-    refs(r, "members", &group.members("members"), |m| {
-        service_exists(ctx.index, m)
-    });
-    refs(r, "tag", &group.members("tag"), |t| ctx.index.has("tag", t));
-}
-
-fn check_tag(tag: &Element, r: &mut Report) {
-    for child in tag.children.iter() {
-        match child.name.as_str() {
-            "color" => {
-                let ok = child
-                    .text
-                    .strip_prefix("color")
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .is_some_and(|n| (1..=42).contains(&n));
-                if !ok {
-                    r.field(
-                        "color",
-                        format!("'{}' is not an allowed keyword", child.text),
-                    );
-                    r.field_invalid("color");
-                }
-            }
-            "comments" | "disable-override" => {}
-            other => r.unexpected(other),
-        }
     }
 }
 

@@ -121,7 +121,10 @@ fn partial_commit_applies_only_that_admins_changes() {
         ],
     );
     let cmd = "<commit><partial><admin><member>bob</member></admin></partial></commit>";
-    let id = job_of(&fw.call_as(&bob, &[("type", "commit"), ("cmd", cmd)]));
+    let id = job_of(&fw.call_as(
+        &bob,
+        &[("type", "commit"), ("action", "partial"), ("cmd", cmd)],
+    ));
     fw.advance(Duration::from_secs(2));
     assert_eq!(job(&mut fw, &id).child_text("result"), Some("OK"));
     assert_eq!(running_rule_names(&mut fw), ["Clean up", "bobs"]);
@@ -249,6 +252,17 @@ fn locks_block_other_admins() {
         status(&fw.call(&[("type", "commit"), ("cmd", "<commit/>")])),
         ("success", Some("19"))
     );
+}
+
+#[test]
+fn commit_all_is_refused_on_a_firewall() {
+    let mut fw = Fw::new();
+    let all = fw.call(&[
+        ("type", "commit"),
+        ("action", "all"),
+        ("cmd", "<commit-all/>"),
+    ]);
+    assert_eq!(status(&all), ("error", Some("17")));
 }
 
 #[test]

@@ -127,6 +127,23 @@ async fn bad_credentials_get_http_403_invalid_credential() {
             "<response status = 'error' code = '403'><result><msg>Invalid Credential</msg></result></response>"
         );
     }
+    // pan-python reports the reason phrase, so it must be the device's.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut raw = tokio::net::TcpStream::connect(sim.addr())
+        .await
+        .expect("connect");
+    raw.write_all(
+        b"GET /api/?type=version&key=wrong HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+    .expect("write");
+    let mut head = String::new();
+    raw.read_to_string(&mut head).await.expect("read");
+    assert!(
+        head.starts_with("HTTP/1.1 403 Invalid Credential\r\n"),
+        "{head}"
+    );
+
     let illegal = c
         .get(format!("{}/api/", sim.url()))
         .query(&[("type", "report"), ("key", KEY)])
@@ -244,4 +261,60 @@ async fn sim_endpoints_inject_faults_count_requests_and_reset() {
     assert_eq!(sim.stats().requests, 0);
     assert_eq!(sim.running_rules("vsys1").len(), 1);
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pem_certificate_files_serve_https_and_bad_files_fail_to_start() {
+    let dir = std::env::temp_dir().join(format!("panos-sim-pem-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("cert");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).expect("write cert");
+    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("write key");
+    let sim = start(TlsMode::PemFiles {
+        cert: cert.clone(),
+        key: key.clone(),
+    })
+    .await;
+    let resp = client()
+        .get(format!("{}/api/", sim.url()))
+        .query(&[("type", "version"), ("key", KEY)])
+        .send()
+        .await
+        .expect("TLS request");
+    assert_eq!(resp.status(), 200);
+    sim.shutdown().await;
+
+    let broken = Simulator::builder()
+        .tls(TlsMode::PemFiles {
+            cert: key,
+            key: cert,
+        })
+        .start()
+        .await;
+    assert!(
+        matches!(broken, Err(panos_sim::SimError::Tls(_))),
+        "{broken:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn show_config_running_output_is_accepted_as_a_starting_config() {
+    let wrapped = format!(
+        "<response status=\"success\"><result>{}</result></response>",
+        panos_sim::DEFAULT_CONFIG_XML
+    );
+    let sim = Simulator::builder()
+        .config_xml(wrapped)
+        .start()
+        .await
+        .expect("wrapped config");
+    assert_eq!(sim.running_rules("vsys1").len(), 1);
+    sim.shutdown().await;
+    let wrong_root = Simulator::builder().config_xml("<response/>").build_state();
+    assert!(matches!(
+        wrong_root,
+        Err(panos_sim::SimError::ConfigRoot(_))
+    ));
 }

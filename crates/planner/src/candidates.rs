@@ -6,6 +6,7 @@
 //! that no kept rule holds, and that a claim admits, are missing. Phase two
 //! ([`Candidates::finish`]) takes the answers and writes the plan. Pure: no IO.
 
+use crate::content::Texts;
 use crate::coverage::{OwnedRule, read_owned};
 use crate::desired::{Allowance, Desired, Slot, desired_for};
 use crate::firewall::{ObservedRule, ObservedService};
@@ -72,6 +73,7 @@ pub struct Candidates<'a> {
     /// In-scope destination address to its interface (index into `enis`).
     pub(crate) destinations: HashMap<IpAddr, usize>,
     pub(crate) desired: Desired,
+    pub(crate) texts: Texts,
     pub(crate) kept: Vec<KeptRule>,
     /// Missing allowances the scope admits, with the claim that admits each.
     pub(crate) missing: BTreeMap<Slot, BTreeMap<Source, usize>>,
@@ -176,6 +178,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
             }
         }
     }
+    let texts = Texts::new(topology, &enis);
     let mut candidates = Candidates {
         input,
         bottom,
@@ -183,6 +186,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         focus,
         enis,
         destinations,
+        texts,
         desired,
         kept,
         missing,

@@ -16,6 +16,35 @@ use model::{EniId, InstanceId};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
+/// Words computed once per plan: each in-scope interface as `<instance> <eni>`, each group
+/// permission as `<group> <permission>`.
+#[derive(Debug, Default)]
+pub(crate) struct Texts {
+    pub targets: Vec<String>,
+    pub permissions: Vec<Vec<String>>,
+}
+
+impl Texts {
+    pub fn new(topology: &model::Topology, enis: &[crate::scope::InScopeEni<'_>]) -> Self {
+        Self {
+            targets: enis
+                .iter()
+                .map(|e| format!("{} {}", e.instance, e.eni.id))
+                .collect(),
+            permissions: topology
+                .security_groups
+                .iter()
+                .map(|g| {
+                    g.ingress
+                        .iter()
+                        .map(|p| format!("{} {}", g.id, p.protocol))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What a set of allowances is about.
 #[derive(Debug, Default)]
 pub(crate) struct RuleFacts {
@@ -27,21 +56,54 @@ pub(crate) struct RuleFacts {
 impl Candidates<'_> {
     /// The event summary of a claim.
     pub(crate) fn event(&self, claim: usize) -> String {
-        let key = self.focus.claims[claim].key;
-        self.input
-            .scope
-            .keys
-            .get(key)
+        self.focus
+            .claims
+            .get(claim)
+            .and_then(|c| self.input.scope.keys.get(c.key))
             .map(|(_, provenance)| provenance.summary())
             .unwrap_or_default()
     }
 
     /// The interface and instance an in-scope address belongs to, in words.
     pub(crate) fn target(&self, destination: &IpAddr) -> String {
-        match self.destinations.get(destination) {
-            Some(&i) => format!("{} {}", self.enis[i].instance, self.enis[i].eni.id),
-            None => destination.to_string(),
+        self.target_text(destination)
+            .map_or_else(|| destination.to_string(), str::to_owned)
+    }
+
+    fn target_text(&self, destination: &IpAddr) -> Option<&str> {
+        let &i = self.destinations.get(destination)?;
+        Some(&self.texts.targets[i])
+    }
+
+    /// The description head for these allowances: cheap enough to check every owned rule.
+    pub(crate) fn head(
+        &self,
+        destinations: &[IpAddr],
+        sources: &[Source],
+        service: ServiceMatch,
+    ) -> String {
+        let mut targets: Vec<String> = Vec::with_capacity(destinations.len());
+        let mut backers: BTreeSet<Backer> = BTreeSet::new();
+        for destination in destinations {
+            let target = self.target(destination);
+            if !targets.contains(&target) {
+                targets.push(target);
+            }
+            for source in sources {
+                backers.extend(self.desired.backers(&(*destination, service), source));
+            }
         }
+        let permissions: Vec<&str> = self.permission_texts(&backers);
+        description_head(&targets, &permissions)
+    }
+
+    fn permission_texts(&self, backers: &BTreeSet<Backer>) -> Vec<&str> {
+        let mut texts: Vec<&str> = backers
+            .iter()
+            .map(|b| self.texts.permissions[b.group as usize][b.permission as usize].as_str())
+            .collect();
+        texts.dedup();
+        texts
     }
 
     pub(crate) fn facts(
@@ -75,8 +137,11 @@ impl Candidates<'_> {
                 backers.extend(self.desired.backers(&slot, source));
             }
         }
-        let mut permissions: Vec<String> = backers.iter().map(|b| b.describe(topology)).collect();
-        permissions.dedup();
+        let permissions: Vec<String> = self
+            .permission_texts(&backers)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let mut groups: Vec<_> = backers
             .iter()
             .map(|b| b.group_id(topology).clone())

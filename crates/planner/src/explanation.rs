@@ -30,14 +30,26 @@ pub struct Explanation {
 }
 
 /// `to …; allows …`: the stable part of a description.
-pub fn description_head(targets: &[String], backers: &[String]) -> String {
-    let head = format!("to {}; allows {}", targets.join(", "), backers.join(", "));
-    truncate(&head, MAX_HEAD)
+pub fn description_head(targets: &[impl AsRef<str>], backers: &[impl AsRef<str>]) -> String {
+    let mut head = String::from("to ");
+    join_into(&mut head, targets);
+    head.push_str("; allows ");
+    join_into(&mut head, backers);
+    truncate(head, MAX_HEAD)
+}
+
+fn join_into(out: &mut String, items: &[impl AsRef<str>]) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(item.as_ref());
+    }
 }
 
 /// The whole description: head plus the event that last changed the rule.
 pub fn description(head: &str, event: &str) -> String {
-    truncate(&format!("{head}{LAST_CHANGE}{event}"), MAX_DESCRIPTION)
+    truncate(format!("{head}{LAST_CHANGE}{event}"), MAX_DESCRIPTION)
 }
 
 /// Whether `observed` was written for `head` (whatever event last changed it).
@@ -56,17 +68,15 @@ pub fn described_targets(description: &str) -> impl Iterator<Item = &str> {
     targets.split([',', ' ']).filter(|token| !token.is_empty())
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        None => text.to_owned(),
-        Some(_) => {
-            let cut = text
-                .char_indices()
-                .nth(max_chars - 1)
-                .map_or(text.len(), |(i, _)| i);
-            format!("{}…", &text[..cut])
-        }
+/// At most `max_chars` characters, the last one `…` when cut.
+fn truncate(mut text: String, max_chars: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max_chars.saturating_sub(1))
+        && text[cut..].chars().nth(1).is_some()
+    {
+        text.truncate(cut);
+        text.push('…');
     }
+    text
 }
 
 #[cfg(test)]
@@ -75,10 +85,7 @@ mod tests {
 
     #[test]
     fn description_names_target_group_permission_and_event() {
-        let head = description_head(
-            &["i-1 eni-1".into()],
-            &["sg-1 tcp/22".into(), "sg-2 tcp/22".into()],
-        );
+        let head = description_head(&["i-1 eni-1"], &["sg-1 tcp/22", "sg-2 tcp/22"]);
         let text = description(&head, "StartInstances e-1 by arn:x at 2026");
         assert_eq!(
             text,
@@ -98,7 +105,7 @@ mod tests {
     #[test]
     fn long_descriptions_stay_within_the_limit_and_stable() {
         let backers: Vec<String> = (0..200).map(|i| format!("sg-{i} tcp/{i}")).collect();
-        let head = description_head(&["i-1 eni-1".into()], &backers);
+        let head = description_head(&["i-1 eni-1"], &backers);
         let text = description(&head, &"é".repeat(900));
         assert!(text.chars().count() <= MAX_DESCRIPTION);
         assert!(head_matches(&text, &head));

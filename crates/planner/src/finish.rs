@@ -13,7 +13,6 @@ use crate::candidates::{Candidates, KeptRule};
 use crate::content::list;
 use crate::desired::{Allowance, Slot};
 use crate::explanation::{Explanation, head_matches};
-use crate::firewall::ServiceContent;
 use crate::operation::{Operation, Plan, ShadowedAllowance, order};
 use crate::ownership::{NameAllocator, NamedAfter};
 use crate::services::{PortService, ServiceMatch, ServiceRef};
@@ -21,6 +20,8 @@ use crate::shadow::{PolicyAnswers, query_for, shadowing_rule};
 use crate::sources::Source;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
+
+mod objects;
 
 /// Sources by destination: the allowances of one rule with one service.
 type Coverage = BTreeMap<IpAddr, BTreeSet<Source>>;
@@ -34,7 +35,7 @@ impl Candidates<'_> {
 
 struct Assembler<'c, 'a> {
     c: &'c Candidates<'a>,
-    names: NameAllocator,
+    names: NameAllocator<'a>,
     operations: Vec<Operation>,
     plan: Plan,
     block_start: usize,
@@ -124,8 +125,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             self.create_for_slot(*slot, sources);
         }
         self.services();
-        order(&mut self.operations);
-        self.plan.operations = self.operations;
+        self.plan.operations = order(self.operations);
         self.plan
     }
 
@@ -182,6 +182,31 @@ impl<'c, 'a> Assembler<'c, 'a> {
         let c = self.c;
         let owned = &c.owned[kept.owned];
         let name = owned.rule.name.as_str();
+        let first_claim = || {
+            owned
+                .destinations
+                .iter()
+                .find_map(|d| c.focus.first_claim(d))
+        };
+        // Fast path: an untouched, well-formed rule with an up-to-date description stays as is.
+        if recycled_for.is_none()
+            && added.is_empty()
+            && !kept.changed()
+            && owned.envelope_ok
+            && let (Some(service), Some(tuples)) = (kept.service, owned.tuples.as_ref())
+        {
+            let fully_in_scope = owned.destinations.iter().all(|d| c.focus.contains(d));
+            if !fully_in_scope
+                || head_matches(
+                    &owned.rule.description,
+                    &c.head(&tuples.destinations, &tuples.sources, service),
+                )
+            {
+                self.use_service(service);
+                self.place(kept, first_claim().unwrap_or(0));
+                return;
+            }
+        }
         let mut coverage: Coverage = match recycled_for {
             Some(_) => BTreeMap::new(),
             None => kept.kept.clone(),
@@ -196,12 +221,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             .values()
             .next()
             .copied()
-            .or_else(|| {
-                owned
-                    .destinations
-                    .iter()
-                    .find_map(|d| c.focus.first_claim(d))
-            })
+            .or_else(first_claim)
             .unwrap_or(0);
         let service = recycled_for.or(kept.service);
         let (Some(service), false) = (service, coverage.values().all(BTreeSet::is_empty)) else {
@@ -267,6 +287,14 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 Some(name),
             );
         }
+        self.place(kept, cause);
+    }
+
+    /// Move a surviving owned rule back above the bottom rule if it is not in the managed block.
+    fn place(&mut self, kept: &KeptRule, cause: usize) {
+        let c = self.c;
+        let owned = &c.owned[kept.owned];
+        let name = owned.rule.name.as_str();
         let in_place = (self.block_start..c.bottom).contains(&owned.position);
         if !in_place {
             self.operations.push(Operation::MoveAboveBottom {
@@ -372,75 +400,6 @@ impl<'c, 'a> Assembler<'c, 'a> {
     fn use_service(&mut self, service: ServiceMatch) {
         if let ServiceRef::Object(object) = service.service {
             self.used_services.insert(object);
-        }
-    }
-
-    /// Service objects: create what rules need, delete managed ones no rule uses any more.
-    fn services(&mut self) {
-        let c = self.c;
-        let settings = c.input.settings;
-        let tag = &settings.managed_tag;
-        let observed: HashMap<&str, _> = c
-            .input
-            .services
-            .iter()
-            .map(|s| (s.name.as_str(), s))
-            .collect();
-        let mut ensured = HashSet::new();
-        for object in &self.used_services {
-            let name = object.name();
-            let fine = observed
-                .get(name.as_str())
-                .is_some_and(|s| s.matches(object.protocol, object.ports));
-            ensured.insert(name.clone());
-            if fine {
-                continue;
-            }
-            self.operations.push(Operation::CreateService {
-                service: ServiceContent {
-                    name: name.clone(),
-                    protocol: object.protocol,
-                    ports: object.ports,
-                    tags: vec![tag.clone()],
-                },
-                why: Explanation {
-                    text: format!(
-                        "service object {name}: {} port(s) {}, used by managed rules",
-                        object.protocol.as_str(),
-                        object.ports
-                    ),
-                    ..Explanation::default()
-                },
-            });
-        }
-        let mut references: HashMap<&str, i64> = HashMap::new();
-        for rule in c.input.rules {
-            for service in &rule.services {
-                *references.entry(service).or_default() += 1;
-            }
-        }
-        let before = references.clone();
-        for dropped in &self.dropped_refs {
-            *references.entry(dropped).or_default() -= 1;
-        }
-        for added in &self.added_refs {
-            *references.entry(added).or_default() += 1;
-        }
-        for service in c.input.services {
-            let name = service.name.as_str();
-            let ours =
-                service.tags.iter().any(|t| t == tag) && PortService::parse_name(name).is_some();
-            let unused = references.get(name).copied().unwrap_or(0) <= 0;
-            let was_used = before.get(name).copied().unwrap_or(0) > 0;
-            if ours && unused && (was_used || c.focus.is_everything()) && !ensured.contains(name) {
-                self.operations.push(Operation::DeleteService {
-                    name: name.to_owned(),
-                    why: Explanation {
-                        text: format!("delete service object {name}: no rule uses it any more"),
-                        ..Explanation::default()
-                    },
-                });
-            }
         }
     }
 }

@@ -117,11 +117,20 @@ impl Focus {
             .find(|&claim| self.claims[claim].admits(backers, topology))
     }
 
-    fn claims_on(&self, address: &IpAddr) -> impl Iterator<Item = usize> + use<> {
-        let mut indices: Vec<usize> = self.addresses.get(address).cloned().unwrap_or_default();
-        indices.extend(self.everything);
-        indices.sort_unstable();
-        indices.into_iter()
+    /// Claim indices on `address` in key order (claims are numbered in key order), without
+    /// allocating: this runs once per desired allowance.
+    fn claims_on(&self, address: &IpAddr) -> impl Iterator<Item = usize> + '_ {
+        let listed = self.addresses.get(address).map_or(&[][..], Vec::as_slice);
+        let everything = self.everything;
+        let before = listed
+            .iter()
+            .copied()
+            .filter(move |&c| everything.is_none_or(|e| c < e));
+        let after = listed
+            .iter()
+            .copied()
+            .filter(move |&c| everything.is_some_and(|e| c > e));
+        before.chain(everything).chain(after)
     }
 
     /// Whether an owned rule is in scope: any readable destination claimed, or a full sync.

@@ -3,10 +3,38 @@
 //! rules allow exactly what the security groups allow for traffic through the firewall.
 //!
 //! No IO, no clocks, no randomness. Two phases, because shadow checks need the firewall:
-//! [`plan_candidates`] computes the candidate changes and the policy-match questions they need;
-//! [`Candidates::finish`] takes the answers and returns the [`Plan`]. [`plan`] runs both with
-//! an answering function. The planner never selects a rule it does not own (exact name pattern
-//! plus the managed tag) for any operation.
+//! [`plan_candidates`] computes the candidate changes and the policy-match questions they need
+//! ([`Candidates::queries`]); [`Candidates::finish`] takes the answers and returns the [`Plan`].
+//! [`plan`] runs both with an answering function. The planner never selects a rule or service
+//! object it does not own (exact name pattern plus the managed tag) for any operation.
+//!
+//! Choices, and why:
+//! - **Granularity**: one managed rule per destination address and application/service (a
+//!   *slot*), holding every external source allowed to reach it. Adding or revoking a source is
+//!   one `ReplaceRule` of the rule that holds the slot; a new slot is one `CreateRule` (+ its
+//!   `MoveAboveBottom`); a rule that would be emptied is reused for a new slot on the same
+//!   address. Nothing changed means an empty plan. Coverage is compared as sets of exact
+//!   `(source, destination, service)` allowances, so it does not matter which rule, or how many,
+//!   hold an allowance: revoking removes it from every rule in scope, whatever its name.
+//! - **Names by cause**: `Instance`, `NetworkInterface` and resolved `Attachment` keys name new
+//!   rules after the instance; `SecurityGroup` and `PrefixList` keys after the group (for a
+//!   prefix list, each group that references it); `Everything`, `RouteTable`,
+//!   `RouteTableAssociation` and `Vpc` after the smallest group id backing the rule. An
+//!   unresolvable key (attachment or route table gone) widens to everything, with a note.
+//! - **Scope**: a key claims destination addresses (see [`focus`]); only rules with a claimed
+//!   destination are examined. A group key adds only what that group backs but removes anything
+//!   no longer desired on its interfaces. An instance key also finds rules pointing at the
+//!   instance through their description (`to <instance> <eni>`), so a terminated instance's
+//!   group-named rules go with it.
+//! - **Shadowing** is conservative (see [`shadow`]): only one-flow allowances (a host source and
+//!   one App-ID on one port or protocol) are asked about; a CIDR, `any`, a port range or
+//!   application `any` is always given a rule.
+//! - **Placement**: the managed block is the run of owned rules directly above the bottom rule.
+//!   Rules in it are never moved; an owned rule in scope outside it (including when an admin
+//!   put an unmanaged rule inside the block) is moved back directly above the bottom rule.
+//! - **Never widen** (see [`services`]): an App-ID whose default ports exceed the permitted port
+//!   gets the exact service object instead of `application-default`; a lone ICMP type other than
+//!   echo, or an IP protocol without an App-ID, is skipped with a reason.
 
 mod candidates;
 mod content;

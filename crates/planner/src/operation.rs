@@ -92,8 +92,17 @@ impl Operation {
 }
 
 /// Put operations in an order the firewall accepts, keeping the relative order within a kind.
-pub fn order(operations: &mut [Operation]) {
-    operations.sort_by_key(Operation::rank);
+/// Buckets, not a sort: operations are large, and a plan may hold hundreds of thousands.
+pub fn order(operations: Vec<Operation>) -> Vec<Operation> {
+    let mut buckets: [Vec<Operation>; 6] = Default::default();
+    for operation in operations {
+        buckets[usize::from(operation.rank())].push(operation);
+    }
+    let mut ordered = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
+    for bucket in buckets {
+        ordered.extend(bucket);
+    }
+    ordered
 }
 
 /// An allowance left to an unmanaged rule that already allows it.
@@ -128,7 +137,7 @@ mod tests {
     #[test]
     fn services_come_first_and_their_deletion_last() {
         let why = Explanation::default;
-        let mut ops = vec![
+        let ops = vec![
             Operation::DeleteService {
                 name: "tcp_1".into(),
                 why: why(),
@@ -152,7 +161,7 @@ mod tests {
                 why: why(),
             },
         ];
-        order(&mut ops);
+        let ops = order(ops);
         let ranks: Vec<u8> = ops.iter().map(Operation::rank).collect();
         assert_eq!(ranks, [0, 1, 4, 5]);
     }

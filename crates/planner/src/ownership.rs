@@ -75,16 +75,18 @@ pub fn owned_name(rule: &ObservedRule, managed_tag: &str) -> Option<ManagedName>
 
 /// Hands out fresh rule names.
 #[derive(Debug)]
-pub struct NameAllocator {
-    taken: HashSet<String>,
+pub struct NameAllocator<'n> {
+    on_firewall: HashSet<&'n str>,
+    handed_out: HashSet<String>,
     cursor: HashMap<String, u32>,
 }
 
-impl NameAllocator {
+impl<'n> NameAllocator<'n> {
     /// `taken`: every rule name on the firewall, owned or not.
-    pub fn new<'n>(taken: impl IntoIterator<Item = &'n str>) -> Self {
+    pub fn new(taken: impl IntoIterator<Item = &'n str>) -> Self {
         Self {
-            taken: taken.into_iter().map(str::to_owned).collect(),
+            on_firewall: taken.into_iter().collect(),
+            handed_out: HashSet::new(),
             cursor: HashMap::new(),
         }
     }
@@ -99,7 +101,7 @@ impl NameAllocator {
                 return None;
             }
             *next = next.checked_add(1)?;
-            if self.taken.insert(name.clone()) {
+            if !self.on_firewall.contains(name.as_str()) && self.handed_out.insert(name.clone()) {
                 return Some(name);
             }
         }

@@ -4,14 +4,15 @@
 //! running, is not one of the firewall's own, and its subnet's effective route table (the
 //! explicitly associated one, else the VPC's main table) sends that family's default route to
 //! the firewall instance, one of its interfaces, or a configured extra target. A route may name
-//! the firewall only by instance id or only by interface id; both count. This module reads the
+//! the firewall only by instance id or only by interface id; both count. A blackhole route to
+//! the firewall (stopped) still counts, so a firewall restart changes no rule. This module reads the
 //! topology only; it never decides what to allow.
 
 use crate::sources::IpFamily;
 use ipnet::IpNet;
 use model::{
-    EniId, InstanceId, NetworkInterface, RouteDestination, RouteState, RouteTable, Settings,
-    SubnetId, Topology, VpcId,
+    EniId, InstanceId, NetworkInterface, RouteDestination, RouteTable, Settings, SubnetId,
+    Topology, VpcId,
 };
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -121,8 +122,10 @@ impl<'a> FirewallTargets<'a> {
                 }
                 _ => false,
             };
+            // A blackhole route to the firewall (it is stopped) still sends the subnet through
+            // it once it is back: keeping its rules avoids deleting and recreating every rule
+            // across a firewall restart, and rules on a stopped firewall allow nothing.
             default_of_family
-                && route.state == RouteState::Active
                 && (route.targets.instance_id.as_ref() == Some(self.instance)
                     || route.targets.ids().any(|id| self.ids.contains(id)))
         })
@@ -157,4 +160,96 @@ pub fn in_scope_enis<'a>(topology: &'a Topology, settings: &'a Settings) -> Vec<
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{
+        Attachment, Instance, InstanceState, Route, RouteState, RouteTableAssociation, RouteTargets,
+    };
+
+    fn topology(routes: Vec<Route>) -> Topology {
+        let eni = |id: &str, instance: &str| NetworkInterface {
+            id: id.into(),
+            vpc_id: "vpc-1".into(),
+            subnet_id: "subnet-1".into(),
+            attachment: Some(Attachment {
+                instance_id: instance.into(),
+                attachment_id: None,
+                device_index: Some(0),
+            }),
+            private_ipv4: vec!["10.0.0.5".parse().unwrap()],
+            ipv6: vec!["2600::5".parse().unwrap()],
+            security_groups: vec![],
+        };
+        let instance = |id: &str| Instance {
+            id: id.into(),
+            state: InstanceState::Running,
+            vpc_id: None,
+        };
+        Topology {
+            route_tables: vec![RouteTable {
+                id: "rtb-1".into(),
+                vpc_id: "vpc-1".into(),
+                associations: vec![RouteTableAssociation {
+                    id: "rtbassoc-1".into(),
+                    main: true,
+                    subnet_id: None,
+                    gateway_id: None,
+                }],
+                routes,
+            }],
+            instances: vec![instance("i-1"), instance("i-fw")],
+            network_interfaces: vec![eni("eni-1", "i-1"), eni("eni-fw", "i-fw")],
+            ..Topology::default()
+        }
+    }
+
+    fn default_route(cidr: &str, state: RouteState) -> Route {
+        Route {
+            destination: RouteDestination::Cidr(cidr.parse().unwrap()),
+            targets: RouteTargets {
+                instance_id: Some("i-fw".into()),
+                ..RouteTargets::default()
+            },
+            state,
+        }
+    }
+
+    fn in_scope(routes: Vec<Route>) -> Vec<(String, Vec<IpAddr>)> {
+        let settings = Settings::new("i-fw", "b", "u", "t").unwrap();
+        let topology = topology(routes);
+        in_scope_enis(&topology, &settings)
+            .iter()
+            .map(|e| (e.eni.id.to_string(), e.addresses().collect()))
+            .collect()
+    }
+
+    #[test]
+    fn each_family_needs_its_own_default_route() {
+        let v6_only = in_scope(vec![default_route("::/0", RouteState::Active)]);
+        assert_eq!(
+            v6_only,
+            [("eni-1".into(), vec!["2600::5".parse().unwrap()])]
+        );
+        let v4_only = in_scope(vec![default_route("0.0.0.0/0", RouteState::Active)]);
+        assert_eq!(
+            v4_only,
+            [("eni-1".into(), vec!["10.0.0.5".parse().unwrap()])]
+        );
+    }
+
+    #[test]
+    fn blackhole_routes_count_non_default_routes_do_not_and_the_firewall_is_never_a_destination() {
+        let stopped_firewall = in_scope(vec![default_route("0.0.0.0/0", RouteState::Blackhole)]);
+        assert_eq!(stopped_firewall.len(), 1);
+        assert!(in_scope(vec![default_route("0.0.0.0/1", RouteState::Active)]).is_empty());
+        let both = in_scope(vec![
+            default_route("0.0.0.0/0", RouteState::Active),
+            default_route("::/0", RouteState::Active),
+        ]);
+        assert_eq!(both.len(), 1, "the firewall's own interface is excluded");
+        assert_eq!(both[0].1.len(), 2);
+    }
 }

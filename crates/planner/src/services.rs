@@ -32,9 +32,18 @@ impl PortService {
             "udp" => PortProtocol::Udp,
             _ => return None,
         };
-        let ports = crate::firewall::parse_port_spec(ports)?;
-        let service = PortService { protocol, ports };
-        (service.name() == name).then_some(service)
+        let canonical = |number: &str| number == "0" || !number.starts_with('0');
+        let canonical = match ports.split_once('-') {
+            Some((from, to)) => canonical(from) && canonical(to),
+            None => canonical(ports),
+        };
+        let parsed = crate::firewall::parse_port_spec(ports)?;
+        // `80-80` is spelled `80`: one canonical name per range.
+        let canonical = canonical && (parsed.is_single() != ports.contains('-'));
+        canonical.then_some(PortService {
+            protocol,
+            ports: parsed,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 //! mapping (covered by its own table tests) is shared.
 
 use ipnet::IpNet;
-use model::{RouteDestination, RouteState, Settings, Topology};
+use model::{RouteDestination, Settings, Topology};
 use planner::services::service_for;
 use planner::{Allowance, Source};
 use std::collections::BTreeSet;
@@ -45,7 +45,6 @@ pub fn desired(topology: &Topology, settings: &Settings) -> BTreeSet<Allowance> 
         let through_firewall = |default: &str| {
             table.routes.iter().any(|r| {
                 r.destination == RouteDestination::Cidr(default.parse().expect("cidr"))
-                    && r.state == RouteState::Active
                     && (r.targets.instance_id.as_ref() == Some(&settings.firewall_instance_id)
                         || r.targets.ids().any(|id| {
                             firewall_enis.contains(&id)

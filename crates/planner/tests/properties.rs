@@ -1,0 +1,166 @@
+//! Property tests: random topologies and random event sequences, applied to an in-memory
+//! firewall that also holds unmanaged rules. After every step the managed rules must be exact
+//! (every desired allowance held or shadowed by an unmanaged rule above, nothing undesired),
+//! placed, idempotent, uniquely named, and no operation may name an unmanaged rule or object.
+
+mod support;
+
+use model::{Settings, Topology};
+use planner::ownership::owned_name;
+use planner::testing::InMemoryFirewall;
+use planner::{ObservedRule, Plan, Scope};
+use proptest::prelude::*;
+use std::collections::{BTreeSet, HashSet};
+use support::world::*;
+use support::*;
+
+fn unmanaged(firewall: &InMemoryFirewall, settings: &Settings) -> Vec<ObservedRule> {
+    let rules = firewall.rules.iter();
+    rules
+        .filter(|r| owned_name(r, &settings.managed_tag).is_none())
+        .cloned()
+        .collect()
+}
+
+/// Apply one plan and check every invariant.
+fn step(
+    world: &mut World,
+    scope: &Scope,
+    initial_unmanaged: &[ObservedRule],
+) -> Result<Plan, TestCaseError> {
+    step_checking(world, scope, initial_unmanaged, true)
+}
+
+/// `exact`: whether the world must be exact after this step (not while late notifications are
+/// still queued).
+fn step_checking(
+    world: &mut World,
+    scope: &Scope,
+    initial_unmanaged: &[ObservedRule],
+    exact: bool,
+) -> Result<Plan, TestCaseError> {
+    let World {
+        topology,
+        settings,
+        firewall,
+    } = world;
+    let plan = firewall
+        .plan(topology, settings, scope)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let unmanaged_names: HashSet<&str> =
+        initial_unmanaged.iter().map(|r| r.name.as_str()).collect();
+    for op in &plan.operations {
+        if let Some(name) = op.rule_name() {
+            prop_assert!(
+                !unmanaged_names.contains(name),
+                "operation on unmanaged rule: {op:?}"
+            );
+        }
+        if let Some(name) = op.service_name() {
+            prop_assert!(
+                name != "tcp_8080"
+                    || firewall
+                        .services
+                        .iter()
+                        .all(|s| s.name != name || s.tags.contains(&settings.managed_tag)),
+                "operation on an unmanaged service: {op:?}"
+            );
+        }
+    }
+    firewall
+        .apply(&plan)
+        .map_err(|e| TestCaseError::fail(format!("{e}: {plan:#?}")))?;
+    prop_assert_eq!(unmanaged(firewall, settings), initial_unmanaged.to_vec());
+    let names: HashSet<&str> = firewall.rules.iter().map(|r| r.name.as_str()).collect();
+    prop_assert_eq!(names.len(), firewall.rules.len(), "names unique");
+    prop_assert!(
+        firewall.managed_rules_placed(settings),
+        "placed: {:#?}",
+        firewall.rules
+    );
+    if exact {
+        check_exact(firewall, topology, settings)?;
+    }
+    let again = firewall
+        .plan(topology, settings, scope)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert!(again.is_empty(), "not idempotent: {:#?}", again.operations);
+    Ok(plan)
+}
+
+fn check_exact(
+    firewall: &InMemoryFirewall,
+    topology: &Topology,
+    settings: &Settings,
+) -> Result<(), TestCaseError> {
+    let held = firewall
+        .managed_allowances(settings)
+        .map_err(TestCaseError::fail)?;
+    let desired = oracle::desired(topology, settings);
+    let wider: Vec<_> = held.difference(&desired).collect();
+    prop_assert!(wider.is_empty(), "wider than desired: {wider:?}");
+    for missing in desired.difference(&held) {
+        prop_assert!(
+            firewall.shadowing_rule(missing, settings).is_some(),
+            "desired but neither held nor shadowed: {missing:?}"
+        );
+    }
+    Ok(())
+}
+
+fn coverage(firewall: &InMemoryFirewall, settings: &Settings) -> BTreeSet<planner::Allowance> {
+    firewall.managed_allowances(settings).unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_step_is_exact_placed_idempotent_and_leaves_unmanaged_rules_alone(
+        spec in world_spec(),
+        events in prop::collection::vec(random_event(), 1..8),
+    ) {
+        let mut world = build(&spec);
+        let initial_unmanaged = unmanaged(&world.firewall, &world.settings);
+        step(&mut world, &sync(), &initial_unmanaged)?;
+        for event in &events {
+            let scope = happen(&mut world.topology, event);
+            step(&mut world, &scope, &initial_unmanaged)?;
+            let full = world.firewall.plan(&world.topology, &world.settings, &sync())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(full.is_empty(), "a sync after {event:?} still changes: {:#?}", full.operations);
+        }
+    }
+
+    #[test]
+    fn the_same_events_in_another_order_then_a_sync_give_the_same_coverage(
+        spec in world_spec(),
+        events in prop::collection::vec(random_event(), 1..8),
+        order in prop::collection::vec(any::<u32>(), 8),
+    ) {
+        // Run A: each event handled as it happens.
+        let mut a = build(&spec);
+        let initial_unmanaged = unmanaged(&a.firewall, &a.settings);
+        step(&mut a, &sync(), &initial_unmanaged)?;
+        let mut scopes = Vec::new();
+        for event in &events {
+            let scope = happen(&mut a.topology, event);
+            step(&mut a, &scope, &initial_unmanaged)?;
+            scopes.push(scope);
+        }
+        // Run B: the same notifications arrive late and shuffled; each reads the final world.
+        let mut b = build(&spec);
+        step(&mut b, &sync(), &initial_unmanaged)?;
+        b.topology = a.topology.clone();
+        let mut shuffled: Vec<usize> = (0..scopes.len()).collect();
+        shuffled.sort_by_key(|&i| (order[i % order.len()], i));
+        for i in shuffled {
+            step_checking(&mut b, &scopes[i], &initial_unmanaged, false)?;
+        }
+        step(&mut a, &sync(), &initial_unmanaged)?;
+        step(&mut b, &sync(), &initial_unmanaged)?;
+        prop_assert_eq!(coverage(&a.firewall, &a.settings), coverage(&b.firewall, &b.settings));
+    }
+}
+
+use support::oracle;

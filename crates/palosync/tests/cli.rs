@@ -14,18 +14,8 @@ fn examples() -> PathBuf {
 /// Run `palosync ARGS` against `sim` with the example topology, off the async runtime so the
 /// in-process simulator keeps serving.
 async fn palosync(sim: &panos_sim::RunningSimulator, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_palosync"));
+    let mut command = palosync_command(sim, FIREWALL_INSTANCE);
     command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("PANOS_URL", sim.url())
-        .env("PANOS_API_KEY", API_KEY)
-        .env("PANOS_ADMIN", ADMIN)
-        .env("PANOS_BOTTOM_RULE", "Clean up")
-        .env("PANOS_UNTRUST_ZONE", "untrust")
-        .env("PANOS_TRUST_ZONE", "trust")
-        .env("PANOS_PROFILE_GROUP", "default")
-        .env("FIREWALL_INSTANCE_ID", FIREWALL_INSTANCE)
         .arg("--topology")
         .arg(examples().join("snapshot.json"))
         .args(args);

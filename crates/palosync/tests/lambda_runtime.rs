@@ -8,7 +8,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 use support::moto::{cidr, tcp};
 use support::runtime_api::{Outcome, RuntimeApi};
@@ -30,9 +30,7 @@ impl Drop for Function {
 fn start_function(api: &RuntimeApi, h: &Harness) -> Function {
     let log = std::env::temp_dir().join(format!("palosync-lambda-{}.log", std::process::id()));
     let log = std::fs::File::create(log).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_palosync"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    let child = palosync_command(&h.sim, &h.vpc.firewall)
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
         .env("AWS_LAMBDA_FUNCTION_NAME", "palosync")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
@@ -41,14 +39,6 @@ fn start_function(api: &RuntimeApi, h: &Harness) -> Function {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_ENDPOINT_URL", support::moto::moto_endpoint())
-        .env("PANOS_URL", h.sim.url())
-        .env("PANOS_API_KEY", API_KEY)
-        .env("PANOS_ADMIN", ADMIN)
-        .env("PANOS_BOTTOM_RULE", "Clean up")
-        .env("PANOS_UNTRUST_ZONE", "untrust")
-        .env("PANOS_TRUST_ZONE", "trust")
-        .env("PANOS_PROFILE_GROUP", "default")
-        .env("FIREWALL_INSTANCE_ID", &h.vpc.firewall)
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
         .stdin(Stdio::null())

@@ -93,21 +93,49 @@ pub struct Harness {
     sequence: usize,
 }
 
+/// The environment a deployment of palosync against `sim` would have.
+pub fn settings_env(
+    sim: &RunningSimulator,
+    firewall_instance: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("PANOS_URL", sim.url()),
+        ("PANOS_API_KEY", API_KEY.to_owned()),
+        ("PANOS_ADMIN", ADMIN.to_owned()),
+        ("PANOS_BOTTOM_RULE", "Clean up".to_owned()),
+        ("PANOS_UNTRUST_ZONE", "untrust".to_owned()),
+        ("PANOS_TRUST_ZONE", "trust".to_owned()),
+        ("PANOS_PROFILE_GROUP", "default".to_owned()),
+        ("FIREWALL_INSTANCE_ID", firewall_instance.to_owned()),
+    ]
+}
+
+/// Those settings, validated as the binary validates them.
 pub fn settings_for(sim: &RunningSimulator, firewall_instance: &str) -> Config {
-    let mut raw = RawSettings::default();
-    for (setting, value) in [
-        ("panos_url", sim.url()),
-        ("panos_api_key", API_KEY.to_owned()),
-        ("panos_admin", ADMIN.to_owned()),
-        ("panos_bottom_rule", "Clean up".to_owned()),
-        ("panos_untrust_zone", "untrust".to_owned()),
-        ("panos_trust_zone", "trust".to_owned()),
-        ("panos_profile_group", "default".to_owned()),
-        ("firewall_instance_id", firewall_instance.to_owned()),
-    ] {
-        raw.set(setting, value);
-    }
-    Config::validate(&raw).expect("valid test settings")
+    let env = settings_env(sim, firewall_instance)
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    Config::validate(&RawSettings::from_env_map(&env).0).expect("valid test settings")
+}
+
+/// The real binary with exactly those settings and nothing inherited but `PATH`.
+pub fn palosync_command(sim: &RunningSimulator, firewall_instance: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_palosync"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(settings_env(sim, firewall_instance));
+    command
+}
+
+/// The operator's own client, as admin.
+pub fn admin_client(sim: &RunningSimulator) -> panos::Client {
+    panos::Client::builder(sim.url())
+        .api_key(panos::ApiKey::new(API_KEY))
+        .job_poll_interval(Duration::from_millis(20))
+        .build()
+        .expect("admin client")
 }
 
 impl Harness {
@@ -116,11 +144,7 @@ impl Harness {
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
         let vpc = moto::build_vpc(&ec2).await;
         let sim = start_simulator().await;
-        let admin = panos::Client::builder(sim.url())
-            .api_key(panos::ApiKey::new(API_KEY))
-            .job_poll_interval(Duration::from_millis(20))
-            .build()
-            .expect("admin client");
+        let admin = admin_client(&sim);
         seed_operator_rule(&admin).await;
         let app = Self::app_for(&sim, &sdk, &vpc.firewall);
         Self {
@@ -138,11 +162,7 @@ impl Harness {
     /// event orders.
     pub async fn twin(&self) -> Harness {
         let sim = start_simulator().await;
-        let admin = panos::Client::builder(sim.url())
-            .api_key(panos::ApiKey::new(API_KEY))
-            .job_poll_interval(Duration::from_millis(20))
-            .build()
-            .expect("admin client");
+        let admin = admin_client(&sim);
         seed_operator_rule(&admin).await;
         let app = Self::app_for(&sim, &self.sdk, &self.vpc.firewall);
         Harness {

@@ -178,3 +178,52 @@ fn missing_settings_name_the_variable_and_help_needs_none() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_writes_the_topology_palosync_sees_and_plan_reads_it_back() {
+    let h = Harness::new("ap-east-1").await;
+    let mut command = palosync_command(&h.sim, &h.vpc.firewall);
+    command
+        .env("AWS_REGION", "ap-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", support::moto::moto_endpoint())
+        .arg("snapshot");
+    let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("join");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let snapshot = stdout(&output);
+    let parsed: serde_json::Value = serde_json::from_str(&snapshot).expect("snapshot is JSON");
+    assert_eq!(parsed["version"], 1);
+    assert!(
+        snapshot.contains(&h.vpc.web1),
+        "the app instance is in the snapshot"
+    );
+
+    let file = std::env::temp_dir().join(format!("palosync-snapshot-{}.json", std::process::id()));
+    std::fs::write(&file, &snapshot).expect("write snapshot");
+    let mut plan = palosync_command(&h.sim, &h.vpc.firewall);
+    plan.arg("--topology")
+        .arg(&file)
+        .args(["plan", "--output", "json"]);
+    let output = tokio::task::spawn_blocking(move || plan.output().expect("runs"))
+        .await
+        .expect("join");
+    let _ = std::fs::remove_file(file);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("report");
+    let operations = report["execution"]["plan"]["operations"].to_string();
+    assert!(
+        operations.contains(&h.vpc.web1_ip),
+        "offline plan from the snapshot: {operations}"
+    );
+}

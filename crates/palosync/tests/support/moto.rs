@@ -11,7 +11,8 @@
 //! Each test uses its own region: moto keeps state per region, tests run in parallel, and one
 //! moto server serves the whole suite. The `aws` crate's tests hold eu-west-1, eu-west-2,
 //! us-west-2, ca-central-1, ap-southeast-1, ap-northeast-1 and ap-south-1; palosync's take
-//! others.
+//! others (us-east-1, us-east-2, us-west-1, eu-west-3, eu-south-1, eu-central-1, eu-north-1,
+//! sa-east-1, ap-east-1, ap-northeast-2, ap-northeast-3, ap-southeast-2, me-south-1, af-south-1).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2::Client;

@@ -187,7 +187,7 @@ async fn snapshot_writes_the_topology_palosync_sees_and_plan_reads_it_back() {
         .env("AWS_REGION", "ap-east-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_ENDPOINT_URL", support::moto::moto_endpoint())
+        .env("AWS_ENDPOINT_URL", testkit::moto_endpoint())
         .arg("snapshot");
     let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
         .await

@@ -38,7 +38,7 @@ fn start_function(api: &RuntimeApi, h: &Harness) -> Function {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_ENDPOINT_URL", support::moto::moto_endpoint())
+        .env("AWS_ENDPOINT_URL", testkit::moto_endpoint())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
         .stdin(Stdio::null())

@@ -23,8 +23,7 @@
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{
     AddPrefixListEntry, Filter, InstanceNetworkInterfaceSpecification, InstanceType, IpPermission,
-    IpRange, Ipv6Range, PrefixListId as SdkPrefixListId, PrivateIpAddressSpecification,
-    UserIdGroupPair,
+    Ipv6Range, PrefixListId as SdkPrefixListId, PrivateIpAddressSpecification, UserIdGroupPair,
 };
 use ipnet::Ipv6Net;
 use model::{
@@ -81,59 +80,17 @@ pub struct Scenario {
     pub primary_attachments: Vec<(InstanceId, EniId, AttachmentId)>,
 }
 
-pub async fn image(ec2: &Client) -> String {
-    let images = ec2.describe_images().send().await.expect("describe images");
-    images.images()[0]
-        .image_id()
-        .expect("moto preloads images")
-        .to_owned()
-}
+pub use testkit::any_image as image;
+use testkit::{cidr as from_cidr, create_group, create_subnet, tcp};
 
 async fn subnet(ec2: &Client, vpc: &str, cidr: &str, ipv6: Option<Ipv6Net>) -> SubnetId {
-    let out = ec2
-        .create_subnet()
-        .vpc_id(vpc)
-        .cidr_block(cidr)
-        .set_ipv6_cidr_block(ipv6.map(|n| n.to_string()))
-        .send()
+    create_subnet(ec2, vpc, cidr, ipv6.map(|n| n.to_string()))
         .await
-        .expect("create subnet");
-    out.subnet()
-        .and_then(|s| s.subnet_id())
-        .expect("subnet id")
         .into()
 }
 
 async fn group(ec2: &Client, vpc: &str, name: &str, permissions: Vec<IpPermission>) -> GroupId {
-    let out = ec2
-        .create_security_group()
-        .group_name(name)
-        .description(name)
-        .vpc_id(vpc)
-        .send()
-        .await
-        .expect("create group");
-    let id = out.group_id().expect("group id").to_owned();
-    if !permissions.is_empty() {
-        ec2.authorize_security_group_ingress()
-            .group_id(&id)
-            .set_ip_permissions(Some(permissions))
-            .send()
-            .await
-            .expect("authorize ingress");
-    }
-    id.into()
-}
-
-fn tcp(from: i32, to: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(from)
-        .to_port(to)
-}
-
-fn from_cidr(cidr: &str) -> IpRange {
-    IpRange::builder().cidr_ip(cidr).build()
+    create_group(ec2, vpc, name, permissions).await.into()
 }
 
 /// Launch one instance whose primary interface is `spec`d; returns (instance, eni, attachment).

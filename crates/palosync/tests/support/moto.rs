@@ -14,26 +14,11 @@
 //! others (us-east-1, us-east-2, us-west-1, eu-west-3, eu-south-1, eu-central-1, eu-north-1,
 //! sa-east-1, ap-east-1, ap-northeast-2, ap-northeast-3, ap-southeast-2, me-south-1, af-south-1).
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::config::Credentials;
-use aws_sdk_ec2::types::{InstanceType, IpPermission, IpRange, UserIdGroupPair};
+use aws_sdk_ec2::types::{InstanceType, UserIdGroupPair};
 
-pub fn moto_endpoint() -> String {
-    match std::env::var("MOTO_ENDPOINT") {
-        Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
-        _ => panic!("MOTO_ENDPOINT is not set: run ./scripts/test, which starts moto_server"),
-    }
-}
-
-pub async fn moto_config(region: &'static str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(Region::new(region))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .load()
-        .await
-}
+pub use testkit::moto_config;
+use testkit::{create_group, create_subnet};
 
 #[derive(Debug, Clone)]
 pub struct Vpc {
@@ -97,12 +82,12 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
         .await
         .expect("attach igw");
 
-    let fw_trust = subnet(ec2, &vpc, "10.0.10.0/24").await;
-    let app = subnet(ec2, &vpc, "10.0.1.0/24").await;
-    let public = subnet(ec2, &vpc, "10.0.4.0/24").await;
+    let fw_trust = create_subnet(ec2, &vpc, "10.0.10.0/24", None).await;
+    let app = create_subnet(ec2, &vpc, "10.0.1.0/24", None).await;
+    let public = create_subnet(ec2, &vpc, "10.0.4.0/24", None).await;
 
-    let fw_group = group(ec2, &vpc, "fw", vec![]).await;
-    let web_group = group(
+    let fw_group = create_group(ec2, &vpc, "fw", vec![]).await;
+    let web_group = create_group(
         ec2,
         &vpc,
         "web",
@@ -161,51 +146,12 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
     }
 }
 
+/// A tcp permission for one port.
 pub fn tcp(port: i32) -> aws_sdk_ec2::types::builders::IpPermissionBuilder {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
+    testkit::tcp(port, port)
 }
 
-pub fn cidr(cidr: &str) -> IpRange {
-    IpRange::builder().cidr_ip(cidr).build()
-}
-
-async fn subnet(ec2: &Client, vpc: &str, cidr: &str) -> String {
-    let out = ec2
-        .create_subnet()
-        .vpc_id(vpc)
-        .cidr_block(cidr)
-        .send()
-        .await
-        .expect("create subnet");
-    out.subnet()
-        .and_then(|s| s.subnet_id())
-        .expect("subnet id")
-        .to_owned()
-}
-
-async fn group(ec2: &Client, vpc: &str, name: &str, permissions: Vec<IpPermission>) -> String {
-    let out = ec2
-        .create_security_group()
-        .group_name(name)
-        .description(name)
-        .vpc_id(vpc)
-        .send()
-        .await
-        .expect("create group");
-    let id = out.group_id().expect("group id").to_owned();
-    if !permissions.is_empty() {
-        ec2.authorize_security_group_ingress()
-            .group_id(&id)
-            .set_ip_permissions(Some(permissions))
-            .send()
-            .await
-            .expect("authorize ingress");
-    }
-    id
-}
+pub use testkit::cidr;
 
 /// Launch one instance; returns its id and private address.
 pub async fn launch(ec2: &Client, image: &str, subnet: &str, group: &str) -> (String, String) {

@@ -28,6 +28,27 @@ pub async fn moto_config(region: &'static str) -> SdkConfig {
         .await
 }
 
+/// A new internet gateway, attached to `vpc`; returns its id.
+pub async fn internet_gateway(ec2: &Client, vpc: &str) -> String {
+    let out = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .expect("create igw");
+    let igw = out
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .expect("igw id")
+        .to_owned();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .expect("attach igw");
+    igw
+}
+
 /// A subnet of `vpc`, with an IPv6 block when given; returns its id.
 pub async fn create_subnet(ec2: &Client, vpc: &str, cidr: &str, ipv6: Option<String>) -> String {
     let out = ec2

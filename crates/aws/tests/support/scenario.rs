@@ -254,18 +254,7 @@ impl Scenario {
             .parse()
             .expect("ipv6 block parses");
         let app_a_v6 = Ipv6Net::new(ipv6_block.network(), 64).expect("/64");
-        let igw_out = ec2.create_internet_gateway().send().await.expect("igw");
-        let igw = igw_out
-            .internet_gateway()
-            .and_then(|g| g.internet_gateway_id())
-            .expect("igw id")
-            .to_owned();
-        ec2.attach_internet_gateway()
-            .vpc_id(&vpc)
-            .internet_gateway_id(&igw)
-            .send()
-            .await
-            .expect("attach igw");
+        let igw = testkit::internet_gateway(ec2, &vpc).await;
 
         let fw_untrust = subnet(ec2, &vpc, "10.0.0.0/24", None).await;
         let fw_trust = subnet(ec2, &vpc, "10.0.10.0/24", None).await;

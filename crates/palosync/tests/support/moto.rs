@@ -65,22 +65,7 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
         .and_then(|v| v.vpc_id())
         .expect("vpc id")
         .to_owned();
-    let igw = ec2
-        .create_internet_gateway()
-        .send()
-        .await
-        .expect("create igw");
-    let igw = igw
-        .internet_gateway()
-        .and_then(|g| g.internet_gateway_id())
-        .expect("igw id")
-        .to_owned();
-    ec2.attach_internet_gateway()
-        .internet_gateway_id(&igw)
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .expect("attach igw");
+    let igw = testkit::internet_gateway(ec2, &vpc).await;
 
     let fw_trust = create_subnet(ec2, &vpc, "10.0.10.0/24", None).await;
     let app = create_subnet(ec2, &vpc, "10.0.1.0/24", None).await;

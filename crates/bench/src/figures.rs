@@ -66,8 +66,8 @@ pub struct FleetResults {
     pub size: FleetSize,
     pub plans: Vec<PlanShape>,
     pub costs: Costs,
-    /// `None` when skipped.
-    pub end_to_end: Option<Vec<Usage>>,
+    /// `None` when skipped; the error when the sync could not complete.
+    pub end_to_end: Option<Result<Vec<Usage>, String>>,
 }
 
 #[derive(Debug)]
@@ -176,15 +176,27 @@ async fn full_sync(options: &Options) -> Result<FleetResults> {
     } else {
         let mut samples = Vec::new();
         for run in 1..=options.runs().min(3) {
-            let usage = fleet::sync_end_to_end(&topology, costs).await?;
-            eprintln!(
-                "full sync: end to end run {run}: {} round trips, {:.1} s",
-                usage.round_trips,
-                usage.wall.as_secs_f64()
-            );
-            samples.push(usage);
+            match fleet::sync_end_to_end(&topology, costs).await {
+                Ok(usage) => {
+                    eprintln!(
+                        "full sync: end to end run {run}: {} round trips, {:.1} s",
+                        usage.round_trips,
+                        usage.wall.as_secs_f64()
+                    );
+                    samples.push(usage);
+                }
+                Err(error) => {
+                    eprintln!("full sync: end to end failed: {error:#}");
+                    return Ok(FleetResults {
+                        size,
+                        plans,
+                        costs,
+                        end_to_end: Some(Err(format!("{error:#}"))),
+                    });
+                }
+            }
         }
-        Some(samples)
+        Some(Ok(samples))
     };
     Ok(FleetResults {
         size,

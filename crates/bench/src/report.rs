@@ -165,7 +165,7 @@ fn render_fleet(out: &mut String, fleet: &FleetResults) {
         first.map_or(0, |p| p.queries),
     );
     match &fleet.end_to_end {
-        Some(samples) => {
+        Some(Ok(samples)) => {
             let _ = writeln!(
                 out,
                 "| end to end against the simulator ({} runs, {} ms per call, {} ms commit) | {} s |\n\
@@ -178,6 +178,13 @@ fn render_fleet(out: &mut String, fleet: &FleetResults) {
                 spread(samples, |u| u.policy_matches as f64).show(0),
                 spread(samples, |u| u.job_polls as f64).show(0),
                 spread(samples, |u| u.commits as f64).show(0),
+            );
+        }
+        Some(Err(why)) => {
+            let _ = writeln!(
+                out,
+                "| end to end against the simulator | did not complete: {} |\n",
+                why.replace('|', "/")
             );
         }
         None => {

@@ -1,0 +1,158 @@
+//! `bench`: palosync measured against the original Lambda's algorithm and the physical floor,
+//! on an in-process PAN-OS simulator with injected costs, plus log parsing and cold start
+//! against Python baselines run in the same process tree. Prints a Markdown table; `--write
+//! FILE` also puts it between the result markers of FILE (BENCHMARKS.md).
+//!
+//! `cargo run --profile bench -p bench -- all [--api-ms 20] [--commit-ms 10000] [--runs 5]`
+//!
+//! This binary never contacts anything but 127.0.0.1; it is not run by the test command.
+
+mod burst;
+mod burst_runs;
+mod coldstart;
+mod device;
+mod figures;
+mod fleet;
+mod floor;
+mod legacy;
+mod logparse;
+mod machine;
+mod palosync_strategy;
+mod report;
+mod runtime_api;
+mod spread;
+mod topology;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use device::Costs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "bench", about = "palosync benchmarks: see BENCHMARKS.md")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Every scenario, one table.
+    All(Options),
+    /// 50 events over 20 instances and 5 groups: palosync vs legacy vs floor.
+    Burst(Options),
+    /// Full sync of 5,000 instances / 500 groups from a snapshot.
+    FullSync(Options),
+    /// Parsing a generated CloudTrail log file against the original's Python loop.
+    Log(Options),
+    /// Process start to first handled event, palosync vs a Python handler importing boto3.
+    ColdStart(Options),
+    /// Internal: parse one log file in this process and print a JSON line.
+    #[command(hide = true)]
+    ParseLog { path: PathBuf },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Injected cost of every firewall API call, in milliseconds.
+    #[arg(long, default_value_t = 20)]
+    api_ms: u64,
+    /// Injected duration of a commit, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    commit_ms: u64,
+    /// How often clients poll a commit job; default a fifth of the commit (2 s for 10 s, as
+    /// palosync's default poll interval).
+    #[arg(long)]
+    poll_ms: Option<u64>,
+    /// Runs per measurement (median, min and max are reported).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Runs of the legacy strategy in the burst (default: --runs); it is the slowest part.
+    #[arg(long)]
+    legacy_runs: Option<usize>,
+    /// Smaller everything (1 run, 10 MiB log, 1,000-instance fleet): a smoke test.
+    #[arg(long)]
+    quick: bool,
+    /// Size of the generated CloudTrail log, in MiB.
+    #[arg(long, default_value_t = 100)]
+    log_mib: u64,
+    /// Python for the baselines (default: $PALOSYNC_VENV/bin/python, a palosync test venv
+    /// with boto3, else python3 from PATH).
+    #[arg(long)]
+    python: Option<PathBuf>,
+    /// The palosync binary for the cold start (default: next to this one, built if missing).
+    #[arg(long)]
+    palosync: Option<PathBuf>,
+    /// Skip the end-to-end full sync against the simulator (the planner alone still runs).
+    #[arg(long)]
+    no_sync_end_to_end: bool,
+    /// Also write the table between the result markers of this file.
+    #[arg(long)]
+    write: Option<PathBuf>,
+}
+
+impl Options {
+    pub fn costs(&self) -> Costs {
+        let commit = Duration::from_millis(self.commit_ms);
+        Costs {
+            api: Duration::from_millis(self.api_ms),
+            commit,
+            poll: self
+                .poll_ms
+                .map_or(commit / 5, Duration::from_millis)
+                .max(Duration::from_millis(1)),
+        }
+    }
+
+    pub fn runs(&self) -> usize {
+        if self.quick { 1 } else { self.runs.max(1) }
+    }
+
+    pub fn legacy_runs(&self) -> usize {
+        if self.quick {
+            1
+        } else {
+            self.legacy_runs.unwrap_or(self.runs).max(1)
+        }
+    }
+
+    pub fn log_mib(&self) -> u64 {
+        if self.quick { 10 } else { self.log_mib }
+    }
+
+    pub fn fleet(&self) -> fleet::FleetSize {
+        if self.quick {
+            fleet::FleetSize {
+                instances: 1_000,
+                groups: 100,
+                permissions: 20,
+            }
+        } else {
+            fleet::FleetSize::FULL
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let (options, wanted) = match cli.scenario {
+        Scenario::ParseLog { path } => return logparse::parse_in_this_process(&path),
+        Scenario::All(o) => (o, figures::Wanted::all()),
+        Scenario::Burst(o) => (o, figures::Wanted::only(figures::Part::Burst)),
+        Scenario::FullSync(o) => (o, figures::Wanted::only(figures::Part::FullSync)),
+        Scenario::Log(o) => (o, figures::Wanted::only(figures::Part::Log)),
+        Scenario::ColdStart(o) => (o, figures::Wanted::only(figures::Part::ColdStart)),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let results = runtime.block_on(figures::measure(&options, wanted))?;
+    let table = report::render(&options, &results);
+    println!("{table}");
+    if let Some(path) = &options.write {
+        report::write_between_markers(path, &table)?;
+        eprintln!("wrote the table into {}", path.display());
+    }
+    Ok(())
+}

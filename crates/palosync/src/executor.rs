@@ -1,9 +1,10 @@
-//! One reconcile: read the firewall once, plan, ask the shadow questions, write the plan as one
-//! batch, commit once. Level-triggered: the topology passed in is AWS as it is now, and the
-//! scope only narrows what may change.
+//! One reconcile: read the firewall once, plan, ask the shadow questions, write the plan in as few
+//! atomic batches as its size allows (one for any ordinary event), commit once. Level-triggered:
+//! the topology passed in is AWS as it is now, and the scope only narrows what may change.
 //!
 //! Never commits when nothing was written by this run and nothing of a previous run is pending;
-//! never commits anything when the batch failed (the batch is atomic on the device).
+//! never commits anything when a write failed (each batch is atomic on the device, and the one
+//! commit comes after the last batch).
 
 use crate::firewall::{CommitReport, Firewall, FirewallError};
 use model::{Settings, Topology};

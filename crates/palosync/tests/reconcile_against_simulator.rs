@@ -147,3 +147,107 @@ async fn a_dry_run_plans_but_writes_nothing() {
     assert_eq!(sim.stats().commits_enqueued, 0);
     sim.shutdown().await;
 }
+
+/// An estate of `count` running instances behind the firewall, all in one group open to the
+/// world on 443.
+fn estate(count: usize) -> model::Topology {
+    use model::*;
+    let vpc = VpcId::new("vpc-0e57a7e000000001");
+    let subnet = SubnetId::new("subnet-0e57a7e000000001");
+    let group = GroupId::new("sg-0e57a7e000000001");
+    let mut topology = Topology {
+        vpcs: vec![Vpc {
+            id: vpc.clone(),
+            cidr_blocks: vec!["10.0.0.0/16".parse().unwrap()],
+        }],
+        subnets: vec![Subnet {
+            id: subnet.clone(),
+            vpc_id: vpc.clone(),
+            ipv4_cidr: Some("10.0.0.0/17".parse().unwrap()),
+            ipv6_cidrs: vec![],
+        }],
+        route_tables: vec![RouteTable {
+            id: RouteTableId::new("rtb-0e57a7e000000001"),
+            vpc_id: vpc.clone(),
+            associations: vec![RouteTableAssociation {
+                id: AssociationId::new("rtbassoc-0e57a7e000000001"),
+                main: true,
+                subnet_id: None,
+                gateway_id: None,
+            }],
+            routes: vec![Route {
+                destination: RouteDestination::Cidr("0.0.0.0/0".parse().unwrap()),
+                targets: RouteTargets {
+                    instance_id: Some(InstanceId::new(FIREWALL_INSTANCE)),
+                    ..RouteTargets::default()
+                },
+                state: RouteState::Active,
+            }],
+        }],
+        security_groups: vec![SecurityGroup {
+            id: group.clone(),
+            name: "web".into(),
+            vpc_id: Some(vpc.clone()),
+            ingress: vec![IngressPermission {
+                protocol: Protocol::Tcp {
+                    ports: PortRange::single(443),
+                },
+                ipv4_ranges: vec![CidrSource {
+                    cidr: "0.0.0.0/0".parse().unwrap(),
+                    description: None,
+                }],
+                ipv6_ranges: vec![],
+                prefix_lists: vec![],
+                groups: vec![],
+            }],
+        }],
+        ..Topology::default()
+    };
+    for n in 0..count {
+        let instance = InstanceId::new(format!("i-0e57a7e{n:010x}"));
+        topology.instances.push(Instance {
+            id: instance.clone(),
+            state: InstanceState::Running,
+            vpc_id: Some(vpc.clone()),
+        });
+        topology.network_interfaces.push(NetworkInterface {
+            id: EniId::new(format!("eni-0e57a7e{n:010x}")),
+            vpc_id: vpc.clone(),
+            subnet_id: subnet.clone(),
+            attachment: Some(Attachment {
+                instance_id: instance,
+                attachment_id: None,
+                device_index: Some(0),
+            }),
+            private_ipv4: vec![std::net::Ipv4Addr::new(
+                10,
+                0,
+                (n / 250) as u8,
+                (n % 250 + 4) as u8,
+            )],
+            ipv6: vec![],
+            security_groups: vec![group.clone()],
+        });
+    }
+    topology
+}
+
+// Regression: a first sync of a large estate was one multi-config request too large for the
+// device's web server (HTTP 413), so it could never be written.
+#[tokio::test]
+async fn a_large_first_sync_is_written_in_several_batches_and_committed_once() {
+    let sim = start_simulator().await;
+    let firewall = firewall(&sim);
+    let execution = sync(&firewall, &estate(300)).await;
+
+    // The tag, 300 rules, 300 moves: four requests of at most 200 actions, one commit.
+    assert_eq!(execution.actions_written, 601);
+    let stats = sim.stats();
+    assert_eq!(stats.by_action.get("multi-config"), Some(&4));
+    assert_eq!(stats.commits_enqueued, 1);
+    let running = running_rule_names(&sim);
+    assert_eq!(running.len(), 301);
+    assert_eq!(running.last().map(String::as_str), Some("Clean up"));
+    assert!(sync(&firewall, &estate(300)).await.plan.is_empty());
+    sim.shutdown().await;
+}

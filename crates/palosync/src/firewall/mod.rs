@@ -20,6 +20,11 @@ use std::time::Duration;
 /// wait close to the job's end.
 pub const DEFAULT_JOB_POLL_INTERVAL: Duration = Duration::from_secs(2);
 
+/// Actions per multi-config request. A rule entry is about 1 KB of XML and triples when
+/// form-encoded: 200 keeps a request near 0.6 MB, well under the ~2 MB request bodies that web
+/// front ends (and the simulator) accept, so a first sync of thousands of instances still writes.
+pub const MAX_ACTIONS_PER_BATCH: usize = 200;
+
 /// Policy-match questions in flight at once; the client caps all requests at 5 as well.
 const POLICY_MATCH_CONCURRENCY: usize = 5;
 
@@ -31,8 +36,16 @@ pub enum FirewallError {
     Read(#[source] panos::Error),
     #[error("policy-match check failed: {0}")]
     PolicyMatch(#[source] panos::Error),
-    #[error("writing the plan failed, nothing was applied: {0}")]
-    Write(#[source] panos::Error),
+    #[error(
+        "writing the plan failed after {applied} of {total} actions; nothing was committed: {source}"
+    )]
+    Write {
+        /// Actions of earlier batches, already in the candidate (the next run completes them).
+        applied: usize,
+        total: usize,
+        #[source]
+        source: panos::Error,
+    },
     #[error("commit failed: {0}")]
     Commit(#[source] panos::Error),
 }
@@ -45,7 +58,7 @@ impl FirewallError {
             FirewallError::Commit(panos::Error::JobFailed { .. }) => return "CommitFailed",
             FirewallError::Read(e)
             | FirewallError::PolicyMatch(e)
-            | FirewallError::Write(e)
+            | FirewallError::Write { source: e, .. }
             | FirewallError::Commit(e) => e,
         };
         match cause {
@@ -178,7 +191,10 @@ impl Firewall {
             .map_err(FirewallError::PolicyMatch)
     }
 
-    /// Write the whole plan in one atomic multi-config batch (the tag first when missing).
+    /// Write the plan in order (the tag first when missing) as atomic multi-config batches of
+    /// at most [`MAX_ACTIONS_PER_BATCH`] actions: one batch for any ordinary event, several for
+    /// a first sync of a large estate. Nothing is committed here; if a batch fails, the earlier
+    /// ones stay in the candidate uncommitted and the next run's plan completes them.
     /// Returns the number of actions written.
     pub async fn apply(
         &self,
@@ -186,14 +202,19 @@ impl Firewall {
         create_tag: Option<&str>,
     ) -> Result<usize, FirewallError> {
         let actions = self.actions(plan, create_tag);
-        if actions.is_empty() {
-            return Ok(0);
+        let mut applied = 0;
+        for batch in actions.chunks(MAX_ACTIONS_PER_BATCH) {
+            self.client
+                .multi_config_strict(batch)
+                .await
+                .map_err(|source| FirewallError::Write {
+                    applied,
+                    total: actions.len(),
+                    source,
+                })?;
+            applied += batch.len();
         }
-        self.client
-            .multi_config_strict(&actions)
-            .await
-            .map_err(FirewallError::Write)?;
-        Ok(actions.len())
+        Ok(applied)
     }
 
     fn actions(&self, plan: &Plan, create_tag: Option<&str>) -> Vec<ConfigAction> {

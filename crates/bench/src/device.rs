@@ -6,9 +6,8 @@
 //! part; the counters are read as differences around it.
 
 use anyhow::{Context, Result};
-use panos::{
-    ApiKey, Client, CommitRequest, ConfigEntry, Location, Position, RuleAction, SecurityRule,
-};
+use palosync::demo::{operator_rule, seed_operator_rules};
+use panos::{ApiKey, Client, ConfigEntry, Location, RuleAction, SecurityRule};
 use panos_sim::{RunningSimulator, Simulator, Stats};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -80,38 +79,12 @@ impl Device {
     }
 
     async fn seed_operator_rules(&self) -> Result<()> {
-        let vsys = Location::vsys(VSYS);
-        let rule = |name: &str, from: &str, to: &str, source: &str, app: &str| SecurityRule {
-            name: name.to_owned(),
-            from: vec![from.to_owned()],
-            to: vec![to.to_owned()],
-            source: vec![source.to_owned()],
-            destination: vec!["any".to_owned()],
-            source_user: vec!["any".to_owned()],
-            category: vec!["any".to_owned()],
-            application: vec![app.to_owned()],
-            service: vec!["application-default".to_owned()],
-            action: Some(RuleAction::Allow),
-            description: Some("operator rule".to_owned()),
-            ..SecurityRule::default()
-        };
         let [web, bastion] = OPERATOR_RULES;
-        for entry in [
-            rule(web, "trust", "untrust", "any", "web-browsing"),
-            rule(bastion, "untrust", "trust", "203.0.113.7", "ssh"),
-        ] {
-            self.admin.create(&vsys, &entry).await?;
-            self.admin
-                .move_rule(
-                    &vsys,
-                    &entry.name,
-                    &Position::Before(BOTTOM_RULE.to_owned()),
-                )
-                .await?;
-        }
-        self.admin
-            .commit_and_wait(&CommitRequest::partial_for(ADMIN), Duration::from_secs(10))
-            .await?;
+        let rules = [
+            operator_rule(web, "trust", "untrust", "any", "web-browsing"),
+            operator_rule(bastion, "untrust", "trust", "203.0.113.7", "ssh"),
+        ];
+        seed_operator_rules(&self.admin, &rules, BOTTOM_RULE, ADMIN).await?;
         Ok(())
     }
 

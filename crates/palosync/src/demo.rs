@@ -59,7 +59,11 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
         .api_key(panos::ApiKey::new(KEY))
         .job_poll_interval(Duration::from_millis(50))
         .build()?;
-    seed_operator_rules(&admin_client).await?;
+    let operator_rules = [
+        operator_rule("outbound-web", "trust", "untrust", "any", "web-browsing"),
+        operator_rule("ops-bastion-ssh", "untrust", "trust", "203.0.113.7", "ssh"),
+    ];
+    seed_operator_rules(&admin_client, &operator_rules, "Clean up", "admin").await?;
     let operator_rules = admin_client
         .security_rules(&Location::vsys("vsys1"))
         .await?;
@@ -249,38 +253,52 @@ fn demo_config(url: &str) -> Result<Config, crate::config::ConfigError> {
     Config::validate(&raw)
 }
 
-/// The operator's own rules: palosync must leave them exactly as they are.
-async fn seed_operator_rules(client: &panos::Client) -> Result<(), panos::Error> {
-    let vsys = Location::vsys("vsys1");
-    let rule = |name: &str, from: &str, to: &str, source: &str, app: &str| SecurityRule {
+/// An operator's own allow rule from `from` to `to` for `application` from `source`: the kind
+/// of rule palosync must leave exactly as it is. The demo, the tests and the benchmarks seed them.
+pub fn operator_rule(
+    name: &str,
+    from: &str,
+    to: &str,
+    source: &str,
+    application: &str,
+) -> SecurityRule {
+    let any = || vec!["any".to_owned()];
+    SecurityRule {
         name: name.to_owned(),
         from: vec![from.to_owned()],
         to: vec![to.to_owned()],
         source: vec![source.to_owned()],
-        destination: vec!["any".to_owned()],
-        source_user: vec!["any".to_owned()],
-        category: vec!["any".to_owned()],
-        application: vec![app.to_owned()],
+        destination: any(),
+        source_user: any(),
+        category: any(),
+        application: vec![application.to_owned()],
         service: vec!["application-default".to_owned()],
         action: Some(RuleAction::Allow),
         description: Some("operator rule".to_owned()),
         ..SecurityRule::default()
-    };
-    for entry in [
-        rule("outbound-web", "trust", "untrust", "any", "web-browsing"),
-        rule("ops-bastion-ssh", "untrust", "trust", "203.0.113.7", "ssh"),
-    ] {
-        client.create(&vsys, &entry).await?;
+    }
+}
+
+/// Create `rules` in vsys1 directly above `bottom_rule` and commit them as `admin`.
+pub async fn seed_operator_rules(
+    client: &panos::Client,
+    rules: &[SecurityRule],
+    bottom_rule: &str,
+    admin: &str,
+) -> Result<(), panos::Error> {
+    let vsys = Location::vsys("vsys1");
+    for rule in rules {
+        client.create(&vsys, rule).await?;
         client
             .move_entry(
-                &SecurityRule::xpath(&vsys, &entry.name),
-                &Position::Before("Clean up".to_owned()),
+                &SecurityRule::xpath(&vsys, &rule.name),
+                &Position::Before(bottom_rule.to_owned()),
             )
             .await?;
     }
     client
         .commit_and_wait(
-            &panos::CommitRequest::partial_for("admin"),
+            &panos::CommitRequest::partial_for(admin),
             Duration::from_secs(10),
         )
         .await?;

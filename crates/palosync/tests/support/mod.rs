@@ -75,7 +75,7 @@ pub mod moto;
 use palosync::app::{App, AppError, TopologySource, Work};
 use palosync::config::{Config, RawSettings};
 use palosync::report::Report;
-use panos::{ConfigEntry, Location, Position, SecurityRule};
+use panos::{ConfigEntry, Location, SecurityRule};
 use std::time::Instant;
 
 /// An operator's rule above palosync's block: ssh from one bastion host to anything inside.
@@ -282,37 +282,8 @@ impl Harness {
 }
 
 async fn seed_operator_rule(admin: &panos::Client) {
-    let vsys = Location::vsys("vsys1");
-    let rule = SecurityRule {
-        name: OPERATOR_RULE.to_owned(),
-        from: vec!["untrust".to_owned()],
-        to: vec!["trust".to_owned()],
-        source: vec![BASTION.to_owned()],
-        destination: vec!["any".to_owned()],
-        source_user: vec!["any".to_owned()],
-        category: vec!["any".to_owned()],
-        application: vec!["ssh".to_owned()],
-        service: vec!["application-default".to_owned()],
-        action: Some(panos::RuleAction::Allow),
-        description: Some("operator rule".to_owned()),
-        ..SecurityRule::default()
-    };
-    admin
-        .create(&vsys, &rule)
+    let rule = palosync::demo::operator_rule(OPERATOR_RULE, "untrust", "trust", BASTION, "ssh");
+    palosync::demo::seed_operator_rules(admin, &[rule], "Clean up", ADMIN)
         .await
-        .expect("create operator rule");
-    admin
-        .move_entry(
-            &SecurityRule::xpath(&vsys, OPERATOR_RULE),
-            &Position::Before("Clean up".to_owned()),
-        )
-        .await
-        .expect("move operator rule");
-    admin
-        .commit_and_wait(
-            &panos::CommitRequest::partial_for(ADMIN),
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("commit operator rule");
+        .expect("seed the operator rule");
 }

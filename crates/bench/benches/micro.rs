@@ -49,6 +49,7 @@ fn burst_cpu(c: &mut Criterion) {
                 scope: &scope,
                 rules: &firewall.rules,
                 services: &firewall.services,
+                objects: &firewall.objects,
             })
             .expect("plans")
             .finish(&PolicyAnswers::new())

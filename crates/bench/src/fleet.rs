@@ -90,6 +90,7 @@ pub fn plan_alone(topology: &Topology) -> Result<PlanShape> {
         scope: &scope,
         rules: &firewall.rules,
         services: &firewall.services,
+        objects: &firewall.objects,
     })?;
     let queries = candidates.queries().len();
     // Nothing managed exists and no operator rule allows these flows: every answer is "no".

@@ -65,6 +65,7 @@ pub async fn reconcile(
         scope,
         rules: &state.rules,
         services: &state.services,
+        objects: &state.objects,
     })?;
     let queries = candidates.queries().len();
     let answers = firewall.answer(candidates.queries()).await?;

@@ -142,6 +142,7 @@ fn plan_once(
         scope,
         rules: &firewall.rules,
         services: &firewall.services,
+        objects: &firewall.objects,
     })
     .expect("plan");
     // The firewall holds no unmanaged rule above the bottom rule: nothing is shadowed.

@@ -9,7 +9,7 @@
 use crate::content::Texts;
 use crate::coverage::{OwnedRule, read_owned};
 use crate::desired::{Allowance, Desired, Slot, desired_for};
-use crate::firewall::{ObservedRule, ObservedService};
+use crate::firewall::{DeviceObjects, ObservedRule, ObservedService};
 use crate::focus::{Focus, Scope, resolve};
 use crate::scope::{InScopeEni, in_scope_enis};
 use crate::services::{ServiceMatch, ServiceRef};
@@ -29,6 +29,9 @@ pub struct PlanInput<'a> {
     pub rules: &'a [ObservedRule],
     /// Every service object of the vsys.
     pub services: &'a [ObservedService],
+    /// Address objects and groups, service groups, unreadable objects and references from
+    /// other rulebases.
+    pub objects: &'a DeviceObjects,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +111,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         scope,
         rules,
         services,
+        objects: _,
     } = input;
     let mut names = HashSet::with_capacity(rules.len());
     if let Some(duplicate) = rules.iter().find(|r| !names.insert(r.name.as_str())) {

@@ -44,6 +44,117 @@ pub struct ObservedRule {
     pub description: String,
     #[serde(default)]
     pub disabled: bool,
+    /// Match conditions palosync never writes but must read to know what a rule matches.
+    #[serde(default)]
+    pub conditions: MatchConditions,
+}
+
+/// The conditions of a rule beyond zones, addresses, applications and services. A rule with
+/// any of them set matches only some of the traffic its other fields describe, so it never
+/// counts as covering an allowance (and, when it denies, always counts as intersecting one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchConditions {
+    /// `source-user` members (`any` or absent: no restriction).
+    #[serde(default)]
+    pub source_users: Vec<String>,
+    /// `category` (URL categories).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub source_hip: Vec<String>,
+    #[serde(default)]
+    pub destination_hip: Vec<String>,
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// `universal` (absent), `intrazone` or `interzone`.
+    #[serde(default)]
+    pub rule_type: Option<String>,
+    /// Children the client does not model (`target`, `option`, …), by element name.
+    #[serde(default)]
+    pub unmodelled: Vec<String>,
+}
+
+/// Everything of the vsys besides security rules and service objects that decides what a rule
+/// matches or who refers to an object. Read whole on every run: what is absent here is absent
+/// on the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceObjects {
+    #[serde(default)]
+    pub addresses: Vec<ObservedAddress>,
+    #[serde(default)]
+    pub address_groups: Vec<ObservedAddressGroup>,
+    #[serde(default)]
+    pub service_groups: Vec<ObservedServiceGroup>,
+    /// Service objects whose content palosync cannot read (no protocol, lists it does not
+    /// model): their names are taken, and palosync never refers to them.
+    #[serde(default)]
+    pub unreadable_services: Vec<UnreadableObject>,
+    /// References to objects from outside the security rulebase and the groups above (NAT,
+    /// policy-based forwarding, application override, decryption, QoS and every other rulebase).
+    #[serde(default)]
+    pub references: Vec<ObjectReference>,
+}
+
+/// An address object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedAddress {
+    pub name: String,
+    pub value: AddressValue,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The value of an address object, as PAN-OS stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressValue {
+    /// `ip-netmask`: an address or a CIDR, as written.
+    IpNetmask(String),
+    /// `ip-range`: `a-b`.
+    IpRange(String),
+    IpWildcard(String),
+    Fqdn(String),
+    /// No value palosync can read.
+    Unreadable,
+}
+
+/// An address group: static members, or a dynamic tag filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedAddressGroup {
+    pub name: String,
+    #[serde(default)]
+    pub static_members: Vec<String>,
+    /// The `dynamic/filter` expression, when the group is dynamic.
+    #[serde(default)]
+    pub dynamic_filter: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A service group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedServiceGroup {
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// An object palosync read but cannot interpret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableObject {
+    pub name: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// One reference to an object by name, and where it comes from (for reports:
+/// `nat rule r1`, `pbf rule r2`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectReference {
+    pub object: String,
+    pub from: String,
 }
 
 /// The IP protocol of a service object.
@@ -142,6 +253,7 @@ impl RuleContent {
             profile_group: self.profile_group.clone(),
             description: self.description.clone(),
             disabled: false,
+            conditions: MatchConditions::default(),
         }
     }
 }

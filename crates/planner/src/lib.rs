@@ -57,7 +57,9 @@ pub use candidates::{Candidates, PlanError, PlanInput, plan_candidates};
 pub use desired::{Allowance, SkippedAllowance};
 pub use explanation::Explanation;
 pub use firewall::{
-    ObservedRule, ObservedService, PortProtocol, RuleAction, RuleContent, ServiceContent,
+    AddressValue, DeviceObjects, MatchConditions, ObjectReference, ObservedAddress,
+    ObservedAddressGroup, ObservedRule, ObservedService, ObservedServiceGroup, PortProtocol,
+    RuleAction, RuleContent, ServiceContent, UnreadableObject,
 };
 pub use focus::Scope;
 pub use operation::{Operation, Plan, ShadowedAllowance};

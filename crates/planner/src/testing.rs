@@ -8,7 +8,7 @@
 
 use crate::coverage::read_owned;
 use crate::desired::Allowance;
-use crate::firewall::{ObservedRule, ObservedService, RuleAction};
+use crate::firewall::{DeviceObjects, ObservedRule, ObservedService, RuleAction};
 use crate::focus::Scope;
 use crate::operation::{Operation, Plan};
 use crate::ownership::owned_name;
@@ -38,11 +38,16 @@ pub enum ApplyError {
 pub struct InMemoryFirewall {
     pub rules: Vec<ObservedRule>,
     pub services: Vec<ObservedService>,
+    pub objects: DeviceObjects,
 }
 
 impl InMemoryFirewall {
     pub fn new(rules: Vec<ObservedRule>, services: Vec<ObservedService>) -> Self {
-        Self { rules, services }
+        Self {
+            rules,
+            services,
+            objects: DeviceObjects::default(),
+        }
     }
 
     /// Plan against this firewall: phase one, answer every query here, phase two.
@@ -58,6 +63,7 @@ impl InMemoryFirewall {
             scope,
             rules: &self.rules,
             services: &self.services,
+            objects: &self.objects,
         })?;
         let answers = self.answers(candidates.queries());
         Ok(candidates.finish(&answers))
@@ -281,6 +287,7 @@ impl InMemoryFirewall {
             profile_group: None,
             description: String::new(),
             disabled: false,
+            conditions: Default::default(),
         }
     }
 }

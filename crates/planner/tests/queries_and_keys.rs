@@ -37,6 +37,7 @@ fn only_single_flow_allowances_are_asked_about() {
         scope: &scope,
         rules: &firewall.rules,
         services: &firewall.services,
+        objects: &firewall.objects,
     })
     .expect("candidates");
     // ssh from a /32: one flow each; ssh from a /24 and any-application 8080: never asked.
@@ -89,6 +90,7 @@ fn an_answer_naming_an_unmanaged_allow_above_the_bottom_shadows_and_anything_els
         scope: &sync(),
         rules: &firewall.rules,
         services: &firewall.services,
+        objects: &firewall.objects,
     };
     let shadowed = plan(input, answer_for("ops", RuleAction::Allow)).expect("plan");
     assert_eq!(shadowed.shadowed.len(), 1);

@@ -6,7 +6,8 @@
 
 use panos::{ProfileSetting, SecurityRule, ServiceObject, ServiceProtocol};
 use planner::{
-    ObservedRule, ObservedService, PortProtocol, RuleAction, RuleContent, ServiceContent,
+    MatchConditions, ObservedRule, ObservedService, PortProtocol, RuleAction, RuleContent,
+    ServiceContent, UnreadableObject,
 };
 
 /// A rule on the firewall as the planner sees it.
@@ -29,6 +30,32 @@ pub fn observed_rule(rule: &SecurityRule) -> ObservedRule {
         },
         description: rule.description.clone().unwrap_or_default(),
         disabled: rule.is_disabled(),
+        conditions: MatchConditions {
+            source_users: restriction(&rule.source_user),
+            categories: restriction(&rule.category),
+            source_hip: restriction(&rule.source_hip),
+            destination_hip: restriction(&rule.destination_hip),
+            schedule: rule.schedule.clone(),
+            rule_type: rule.rule_type.as_ref().map(|t| t.as_str().to_owned()),
+            unmodelled: rule.other.iter().map(|n| n.name.clone()).collect(),
+        },
+    }
+}
+
+/// A member list as a restriction: empty when it is absent or `any`.
+fn restriction(members: &[String]) -> Vec<String> {
+    if members.iter().all(|m| m == "any") {
+        Vec::new()
+    } else {
+        members.to_vec()
+    }
+}
+
+/// A service object whose content palosync cannot read: its name is still taken.
+pub fn unreadable_service(service: &ServiceObject) -> UnreadableObject {
+    UnreadableObject {
+        name: service.name.clone(),
+        tags: service.tags.clone(),
     }
 }
 

@@ -12,7 +12,9 @@ use panos::{
     ApiKey, CommitOutcome, CommitRequest, CommitScope, ConfigAction, ConfigEntry, Location,
     Position, SecurityRule, ServiceObject, Tag,
 };
-use planner::{ObservedRule, ObservedService, Operation, Plan, PolicyAnswers, PolicyMatchQuery};
+use planner::{
+    DeviceObjects, ObservedRule, ObservedService, Operation, Plan, PolicyAnswers, PolicyMatchQuery,
+};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -78,6 +80,8 @@ pub struct FirewallState {
     /// Every security rule of the vsys, in evaluation order.
     pub rules: Vec<ObservedRule>,
     pub services: Vec<ObservedService>,
+    /// Everything else that decides what a rule matches or who refers to an object.
+    pub objects: DeviceObjects,
     /// Whether the managed tag object exists; rules cannot reference it otherwise.
     pub managed_tag_exists: bool,
 }
@@ -163,12 +167,21 @@ impl Firewall {
             self.client.list::<Tag>(&self.location),
         )
         .map_err(FirewallError::Read)?;
+        let objects = DeviceObjects {
+            unreadable_services: services
+                .iter()
+                .filter(|s| mapping::observed_service(s).is_none())
+                .map(mapping::unreadable_service)
+                .collect(),
+            ..DeviceObjects::default()
+        };
         Ok(FirewallState {
             rules: rules.iter().map(mapping::observed_rule).collect(),
             services: services
                 .iter()
                 .filter_map(mapping::observed_service)
                 .collect(),
+            objects,
             managed_tag_exists: tags.iter().any(|t| t.name == managed_tag),
         })
     }

@@ -71,7 +71,7 @@ pub enum RuleType {
 }
 
 impl RuleType {
-    fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Universal => "universal",
             Self::Intrazone => "intrazone",

@@ -115,6 +115,10 @@ pub struct ShadowedAllowance {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
     pub operations: Vec<Operation>,
+    /// Deletes of managed objects nothing on the device refers to any more. Written after
+    /// `operations` and separately from them: a delete the device still refuses leaves the
+    /// object behind (reported, retried by a later run) and never blocks the rule changes.
+    pub cleanup: Vec<Operation>,
     /// Permissions that open nothing, and why.
     pub skipped: Vec<SkippedAllowance>,
     /// Desired allowances an unmanaged rule above already allows.
@@ -126,7 +130,7 @@ pub struct Plan {
 impl Plan {
     /// Nothing to write: no commit.
     pub fn is_empty(&self) -> bool {
-        self.operations.is_empty()
+        self.operations.is_empty() && self.cleanup.is_empty()
     }
 }
 

@@ -1,5 +1,6 @@
-//! `type=op` commands a firewall client needs: system info, jobs, pending changes, locks,
-//! security-policy-match, config show/revert, validate, clock.
+//! `type=op` commands a firewall client needs: system info, jobs, pending changes and the admins
+//! who made them, locks, security-policy-match, config show, revert (all, or one admin's
+//! changes), validate, clock.
 //!
 //! This module must never change configuration except through the store's revert.
 

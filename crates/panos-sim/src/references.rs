@@ -183,26 +183,37 @@ fn walk<'a>(
     out: &mut Vec<Referrer>,
 ) {
     for (i, child) in node.children.iter().enumerate() {
+        if child.children.is_empty() {
+            // Leaves (the hot path): only a text equal to the name can be a reference.
+            if child.text != t.name {
+                continue;
+            }
+            let field_of_member = child.name == "member";
+            if !field_of_member {
+                chain.push(child.name.as_str());
+            }
+            if field_refers(t.list, chain) {
+                let mut field = at.clone();
+                if !field_of_member {
+                    field.push(i);
+                }
+                push_once(out, field);
+            }
+            if !field_of_member {
+                chain.pop();
+            }
+            continue;
+        }
         at.push(i);
         let skip =
             at.as_slice() == target || excluded.iter().any(|e| e.as_slice() == at.as_slice());
-        if !skip {
-            if child.name == "member" {
-                if child.text == t.name && field_refers(t.list, chain) {
-                    push_once(out, at[..at.len() - 1].to_vec());
-                }
-            } else if child.children.is_empty() {
-                chain.push(child.name.as_str());
-                if child.text == t.name && field_refers(t.list, chain) {
-                    push_once(out, at.clone());
-                }
-                chain.pop();
-            } else {
-                chain.push(child.name.as_str());
-                walk(child, at, chain, t, excluded, target, out);
-                chain.pop();
-            }
+        chain.push(child.name.as_str());
+        // A member list that cannot name the target is not worth reading.
+        let member_list = child.children[0].name == "member";
+        if !skip && (!member_list || field_refers(t.list, chain)) {
+            walk(child, at, chain, t, excluded, target, out);
         }
+        chain.pop();
         at.pop();
     }
 }

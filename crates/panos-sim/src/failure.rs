@@ -13,6 +13,8 @@ pub mod code {
     pub const INVALID_OBJECT: u32 = 12;
     pub const OPERATION_FAILED: u32 = 13;
     pub const OPERATION_NOT_POSSIBLE: u32 = 14;
+    pub const OPERATION_DENIED: u32 = 15;
+    pub const UNAUTHORIZED: u32 = 16;
     pub const INVALID_COMMAND: u32 = 17;
     pub const MALFORMED_COMMAND: u32 = 18;
     pub const SUCCESS_READ: u32 = 19;

@@ -44,8 +44,8 @@
 //!   `A commit is in progress.` while any commit is queued or running, and a failed strict batch
 //!   also undoes its revert of the caller's changes.
 //! - `show config list admins` and `revert config partial admin` answer the shapes in
-//!   docs/simulator-fidelity.md (texts inferred); roles are not modelled, every admin is a
-//!   superuser.
+//!   docs/simulator-fidelity.md (texts inferred); an admin counts as a superuser unless the
+//!   running config's `mgt-config/users` gives it another role.
 //! - Policy match: criteria left out of the query only match rules that accept anything.
 //! - Applications are not validated (no App-ID catalogue).
 

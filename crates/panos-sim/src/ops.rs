@@ -65,7 +65,7 @@ pub fn op(
         ["request", "config-lock" | "commit-lock", ..] => lock_request(state, &cmd, admin, &scope),
         ["show", "config", "list"] => list_changes(state, &cmd),
         ["show", "config", ..] => show_config(state, &cmd),
-        ["revert", "config", ..] => revert_config(state, &cmd),
+        ["revert", "config", ..] => revert_config(state, &cmd, admin),
         ["load", "config", ..] => {
             let from = cmd.descend(&["config", "from"]).map(|f| f.text.as_str());
             if from != Some("running-config.xml") {
@@ -208,14 +208,36 @@ fn list_changes(state: &SimState, cmd: &Element) -> Result<Reply, ApiFailure> {
     Ok(Reply::ok(response::op_result(&admins)))
 }
 
+/// Whether the running config gives `admin` a role other than superuser. An admin the config
+/// does not list (one added with `--admin`) counts as a superuser.
+fn is_restricted(state: &SimState, admin: &str) -> bool {
+    state
+        .store
+        .running
+        .descend(&["mgt-config", "users"])
+        .and_then(|users| users.entry("entry", admin))
+        .and_then(|user| user.descend(&["permissions", "role-based"]))
+        .is_some_and(|role| role.child_text("superuser") != Some("yes"))
+}
+
 /// `revert config` (every uncommitted change) and `revert config partial admin NAME…` (PAN-OS
-/// 8.0+: only those admins' changes). Nothing to revert is success too. Every simulated admin
-/// is a superuser, so reverting another admin's changes is allowed (roles are not modelled).
-fn revert_config(state: &mut SimState, cmd: &Element) -> Result<Reply, ApiFailure> {
+/// 8.0+: only those admins' changes). Nothing to revert is success too. An admin whose role in
+/// the running config is not superuser may revert only its own changes (code 16 [?]).
+fn revert_config(state: &mut SimState, cmd: &Element, caller: &str) -> Result<Reply, ApiFailure> {
     let config = cmd
         .child("config")
         .ok_or_else(|| ApiFailure::malformed("Malformed Request"))?;
+    let restricted = is_restricted(state, caller);
+    let unauthorized = || {
+        ApiFailure::new(
+            code::UNAUTHORIZED,
+            format!("{caller} is not authorized to revert other administrators' changes"),
+        )
+    };
     let Some(partial) = config.child("partial") else {
+        if restricted {
+            return Err(unauthorized());
+        }
         state.store.revert();
         return Ok(Reply::ok(response::op_text(
             "Candidate configuration reverted",
@@ -227,6 +249,9 @@ fn revert_config(state: &mut SimState, cmd: &Element) -> Result<Reply, ApiFailur
             code::INVALID_COMMAND,
             " revert -> config -> partial -> admin is missing",
         ));
+    }
+    if restricted && admins.iter().any(|a| *a != caller) {
+        return Err(unauthorized());
     }
     for admin in &admins {
         state.store.revert_admin(admin)?;

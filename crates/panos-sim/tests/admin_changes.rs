@@ -219,6 +219,41 @@ fn a_revert_that_would_orphan_another_admins_change_is_refused() {
 }
 
 #[test]
+fn an_admin_without_the_superuser_role_may_revert_only_its_own_changes() {
+    let config = panos_sim::DEFAULT_CONFIG_XML.replace(
+        "</users>",
+        "<entry name=\"bob\"><permissions><role-based><deviceadmin><member>localhost.localdomain</member>\
+         </deviceadmin></role-based></permissions></entry></users>",
+    );
+    assert_ne!(config, panos_sim::DEFAULT_CONFIG_XML);
+    let mut fw = Fw::with(panos_sim::Simulator::builder().config_xml(config));
+    let bob = fw.key_of("bob");
+    add_rule_as(&mut fw, KEY, "mine");
+    add_rule_as(&mut fw, &bob, "bobs");
+    let revert = |who: &str| {
+        format!(
+            "<revert><config><partial><admin><member>{who}</member></admin></partial></config></revert>"
+        )
+    };
+    for cmd in [
+        revert("admin"),
+        "<revert><config></config></revert>".to_string(),
+    ] {
+        let refused = fw.call_as(&bob, &[("type", "op"), ("cmd", &cmd)]);
+        assert_eq!(status(&refused), ("error", Some("16")), "{cmd}");
+    }
+    assert_eq!(fw.rule_names(), ["Clean up", "mine", "bobs"]);
+    let own = fw.call_as(&bob, &[("type", "op"), ("cmd", &revert("bob"))]);
+    assert_eq!(status(&own).0, "success", "{}", lines(&own));
+    assert_eq!(fw.rule_names(), ["Clean up", "mine"]);
+    // The superuser may revert anyone's.
+    add_rule_as(&mut fw, &bob, "bobs-again");
+    let r = fw.op(&revert("bob"));
+    assert_eq!(status(&r).0, "success");
+    assert_eq!(fw.rule_names(), ["Clean up", "mine"]);
+}
+
+#[test]
 fn locks_taken_with_two_admins_keys_name_the_admin_the_key_belongs_to() {
     let mut fw = Fw::new();
     let keygen = fw.call_as(

@@ -6,16 +6,17 @@
 use crate::collector::{Collector, Origin};
 use crate::error::{Envelope, EventsError};
 use crate::ingest::{EventFilter, Ingest};
-use crate::logfile::{is_gzip, parse_log_file, parse_with};
+use crate::logfile::{is_gzip, parse_log_file, parse_record_array, parse_with};
 use crate::record::Record;
 use crate::shape::{self, Shape};
 use crate::skip::SkipReason;
-use crate::{eventbridge, queues, s3};
+use crate::{eventbridge, lookup, queues, s3};
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Any Lambda payload or CLI input: EventBridge, S3 notification, SQS, SNS, bare CloudTrail
-/// record, CloudTrail log file body (plain or gzip), or a schedule.
+/// record, CloudTrail log file body (plain or gzip), a JSON array of records, `aws cloudtrail
+/// lookup-events` output, or a schedule.
 pub fn parse_payload(bytes: &[u8], filter: &EventFilter) -> Result<Ingest, EventsError> {
     if is_gzip(bytes) {
         return parse_log_file(bytes, filter);
@@ -29,7 +30,16 @@ pub(crate) fn parse_in(
     envelope: Envelope,
     filter: &EventFilter,
 ) -> Result<Ingest, EventsError> {
-    let shape = shape::detect(bytes, envelope)?;
+    parse_shape(bytes, shape::detect(bytes, envelope)?, envelope, filter)
+}
+
+/// Parses `bytes` already classified as `shape`.
+pub(crate) fn parse_shape(
+    bytes: &[u8],
+    shape: Shape,
+    envelope: Envelope,
+    filter: &EventFilter,
+) -> Result<Ingest, EventsError> {
     let value = || {
         serde_json::from_slice::<Value>(bytes).map_err(|err| EventsError::from_json(envelope, &err))
     };
@@ -37,6 +47,14 @@ pub(crate) fn parse_in(
     match shape {
         Shape::LogFile => {
             return parse_with(&mut serde_json::Deserializer::from_slice(bytes), filter);
+        }
+        Shape::RecordArray => {
+            return parse_record_array(&mut serde_json::Deserializer::from_slice(bytes), filter);
+        }
+        Shape::LookupEvents => {
+            let mut collector = Collector::for_log_file(filter);
+            lookup::lookup_events(&value()?, &mut collector)?;
+            return Ok(collector.finish());
         }
         Shape::EventBridge => eventbridge::event(value()?, &mut collector)?,
         Shape::SchedulerAction => eventbridge::scheduler_action(&value()?, &mut collector)?,

@@ -23,6 +23,10 @@ pub enum Envelope {
     SnsMessage,
     CloudTrailRecord,
     CloudTrailLogFile,
+    /// A top-level JSON array of CloudTrail records.
+    CloudTrailRecordArray,
+    /// The output of `aws cloudtrail lookup-events`.
+    LookupEvents,
     CloudTrailDeliveryNotice,
     Schedule,
 }
@@ -39,6 +43,8 @@ impl fmt::Display for Envelope {
             Envelope::SnsMessage => "SNS message",
             Envelope::CloudTrailRecord => "CloudTrail record",
             Envelope::CloudTrailLogFile => "CloudTrail log file",
+            Envelope::CloudTrailRecordArray => "array of CloudTrail records",
+            Envelope::LookupEvents => "lookup-events output",
             Envelope::CloudTrailDeliveryNotice => "CloudTrail delivery notice",
             Envelope::Schedule => "scheduled trigger",
         })

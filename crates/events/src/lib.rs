@@ -2,8 +2,8 @@
 //!
 //! Input is any Lambda payload or CLI file: an EventBridge event (CloudTrail API call, EC2
 //! state change, schedule), an S3 event notification, an SQS batch, an SNS notification, a bare
-//! CloudTrail record, a CloudTrail log file (plain or gzip, streamed), or an EventBridge
-//! Scheduler `{"action":"sync"}`. The envelope is recognised by its shape, never by a setting.
+//! CloudTrail record, a CloudTrail log file (plain or gzip, streamed), a JSON array of records,
+//! the output of `aws cloudtrail lookup-events`, or an EventBridge Scheduler `{"action":"sync"}`. The envelope is recognised by its shape, never by a setting.
 //! Output is an [`Ingest`]: reconcile keys with provenance, skips with typed reasons, log objects
 //! to fetch, and per-message SQS outcomes.
 //!
@@ -20,6 +20,7 @@ mod eventbridge;
 mod ingest;
 mod lenient;
 mod logfile;
+mod lookup;
 mod mapping;
 mod queues;
 mod record;

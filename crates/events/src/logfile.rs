@@ -3,7 +3,8 @@
 //! Log files run to tens of MB. The visitor walks the top-level object and the `Records` array
 //! one record at a time, handing each to the collector as soon as it is read; nothing of a
 //! record outlives its turn unless it becomes a trigger or an itemised skip, and irrelevant
-//! records are only counted. It must never buffer the file or collect records first.
+//! records are only counted. It must never buffer the file or collect records first. A bare
+//! top-level array of records goes through the same per-record path.
 
 use crate::collector::{Collector, Origin};
 use crate::error::{Envelope, EventsError};
@@ -72,6 +73,24 @@ where
             "no \"Records\" array",
         ));
     }
+    Ok(collector.finish())
+}
+
+/// A top-level JSON array of CloudTrail records, streamed like a log file's `Records` (and
+/// tallied like one: such arrays are whole logs, mostly of other calls).
+pub(crate) fn parse_record_array<'de, D>(
+    deserializer: D,
+    filter: &EventFilter,
+) -> Result<Ingest, EventsError>
+where
+    D: Deserializer<'de, Error = serde_json::Error>,
+{
+    let mut collector = Collector::for_log_file(filter);
+    deserializer
+        .deserialize_seq(RecordsSeed {
+            collector: &mut collector,
+        })
+        .map_err(|err| EventsError::from_json(Envelope::CloudTrailRecordArray, &err))?;
     Ok(collector.finish())
 }
 

@@ -40,9 +40,12 @@ pub(crate) enum Ec2Event {
     DisassociateRouteTable,
     AssignPrivateIpAddresses,
     UnassignPrivateIpAddresses,
+    AssignIpv6Addresses,
+    UnassignIpv6Addresses,
     AssociateVpcCidrBlock,
     DisassociateVpcCidrBlock,
     ModifyManagedPrefixList,
+    RestoreManagedPrefixListVersion,
 }
 
 impl Ec2Event {
@@ -69,9 +72,12 @@ impl Ec2Event {
             "DisassociateRouteTable" => DisassociateRouteTable,
             "AssignPrivateIpAddresses" => AssignPrivateIpAddresses,
             "UnassignPrivateIpAddresses" => UnassignPrivateIpAddresses,
+            "AssignIpv6Addresses" => AssignIpv6Addresses,
+            "UnassignIpv6Addresses" => UnassignIpv6Addresses,
             "AssociateVpcCidrBlock" => AssociateVpcCidrBlock,
             "DisassociateVpcCidrBlock" => DisassociateVpcCidrBlock,
             "ModifyManagedPrefixList" => ModifyManagedPrefixList,
+            "RestoreManagedPrefixListVersion" => RestoreManagedPrefixListVersion,
             _ => return None,
         })
     }
@@ -145,7 +151,16 @@ impl Ec2Event {
                 let keys = association(request, "associationId").into_iter().collect();
                 non_empty(keys, "requestParameters.associationId")?
             }
-            AssignPrivateIpAddresses | UnassignPrivateIpAddresses => vec![eni(request)?],
+            // The addresses of one interface changed (IPv6 ones are destinations too); the
+            // response repeats the interface id (EC2 API reference, Assign/UnassignIpv6Addresses).
+            AssignPrivateIpAddresses
+            | UnassignPrivateIpAddresses
+            | AssignIpv6Addresses
+            | UnassignIpv6Addresses => {
+                let in_response = id(response, "networkInterfaceId", EniId::looks_like)
+                    .map(|id| ReconcileKey::NetworkInterface(id.into()));
+                vec![eni(request).or_else(|missing| in_response.ok_or(missing))?]
+            }
             AssociateVpcCidrBlock => {
                 let vpc = id(request, "vpcId", VpcId::looks_like)
                     .or_else(|| id(response, "vpcId", VpcId::looks_like))
@@ -160,7 +175,9 @@ impl Ec2Event {
                     ReconcileKey::Vpc(vpc.into())
                 })]
             }
-            ModifyManagedPrefixList => {
+            // Both change the entries that prefix-list sources stand for; a restore names the
+            // list in its request and returns it as `prefixList` (EC2 API reference).
+            ModifyManagedPrefixList | RestoreManagedPrefixListVersion => {
                 let list = id(request, "prefixListId", PrefixListId::looks_like)
                     .or_else(|| {
                         let in_response = response.and_then(|r| r.get("prefixList"));
@@ -295,6 +312,9 @@ mod tests {
         for name in [
             "StartInstances",
             "ModifyManagedPrefixList",
+            "RestoreManagedPrefixListVersion",
+            "AssignIpv6Addresses",
+            "UnassignIpv6Addresses",
             "DeleteSecurityGroup",
         ] {
             assert!(Ec2Event::from_name(name).is_some(), "{name}");

@@ -3,13 +3,16 @@
 //! An SQS body may hold an EventBridge event, an S3 notification or an SNS envelope; each message
 //! gets its own outcome so one bad message fails alone (for `batchItemFailures`). An SNS
 //! `Message` may hold an EventBridge event, an S3 notification or a CloudTrail delivery notice;
-//! SNS retries whole invocations, so a bad SNS message fails the payload.
+//! SNS retries whole invocations, so a bad SNS message fails the payload. A `Message` that is
+//! not JSON at all, or JSON of no kind we read (a topic shared with alarms or people), is not
+//! for us: it is a skip with its reason, since retrying cannot make it an event.
 
 use crate::collector::Collector;
 use crate::ec2_json::text;
-use crate::envelope::{parse_in, records_of};
+use crate::envelope::{parse_in, parse_shape, records_of};
 use crate::error::{Envelope, EventsError};
 use crate::ingest::{EventFilter, Ingest, MessageOutcome};
+use crate::shape;
 use crate::skip::SkipReason;
 use serde_json::Value;
 
@@ -68,7 +71,21 @@ pub(crate) fn sns_notification(
     let message = sns.get("Message").and_then(Value::as_str).ok_or_else(|| {
         EventsError::malformed(Envelope::Sns, "notification has no string Message")
     })?;
-    let part = parse_in(message.as_bytes(), Envelope::SnsMessage, collector.filter())?;
-    collector.absorb(part);
+    let not_for_us = match shape::detect(message.as_bytes(), Envelope::SnsMessage) {
+        Ok(shape) => {
+            let filter = collector.filter();
+            let part = parse_shape(message.as_bytes(), shape, Envelope::SnsMessage, filter)?;
+            collector.absorb(part);
+            return Ok(());
+        }
+        Err(EventsError::InvalidJson { .. }) => SkipReason::SnsMessageNotJson,
+        Err(EventsError::NotRecognised { found, .. }) => {
+            SkipReason::SnsMessageNotRecognised { found }
+        }
+        Err(other) => return Err(other),
+    };
+    let kind = text(Some(sns), "Type").map(str::to_owned);
+    let id = text(Some(sns), "MessageId").map(str::to_owned);
+    collector.skip(kind, id, not_for_us);
     Ok(())
 }

@@ -30,6 +30,10 @@ pub(crate) enum Shape {
     LogFile,
     /// A single CloudTrail record.
     Record,
+    /// A top-level JSON array of CloudTrail records (attack-simulation logs, `jq '.Records'`).
+    RecordArray,
+    /// `aws cloudtrail lookup-events` output: `{"Events":[{"CloudTrailEvent":"<record>",…}]}`.
+    LookupEvents,
     /// EventBridge Scheduler `{"action":"sync"}`.
     SchedulerAction,
     /// A trail's own SNS notice `{"s3Bucket":"…","s3ObjectKey":[…]}`.
@@ -43,6 +47,10 @@ struct Peek {
     key_names: Vec<String>,
     /// The JSON type when the payload is not an object.
     not_an_object: Option<&'static str>,
+    /// The payload is an array.
+    array: bool,
+    /// A top-level `Events` key (lookup-events output).
+    lookup_events: bool,
     detail_type: bool,
     /// `Some` when `Records` is present: the event source of its first element, if any.
     records: Option<RecordsPeek>,
@@ -79,6 +87,9 @@ pub(crate) fn detect(bytes: &[u8], envelope: Envelope) -> Result<Shape, EventsEr
 }
 
 fn classify(peek: &Peek) -> Option<Shape> {
+    if peek.array {
+        return Some(Shape::RecordArray);
+    }
     if peek.detail_type {
         return Some(Shape::EventBridge);
     }
@@ -92,6 +103,9 @@ fn classify(peek: &Peek) -> Option<Shape> {
                 _ => Shape::LogFile,
             }),
         };
+    }
+    if peek.lookup_events {
+        return Some(Shape::LookupEvents);
     }
     if peek.s3_test_event {
         return Some(Shape::S3TestEvent);
@@ -118,6 +132,8 @@ fn accepted_in(envelope: Envelope, shape: Shape) -> bool {
             shape,
             Shape::EventBridge | Shape::S3Notification | Shape::S3TestEvent | Shape::DeliveryNotice
         ),
+        // Record arrays and lookup-events output are what a person hands to `palosync handle`;
+        // no queue carries them, so only the whole payload may be one.
         _ => true,
     }
 }
@@ -135,7 +151,8 @@ fn accepted_description(envelope: Envelope) -> &'static str {
             "an EventBridge event (AWS API Call via CloudTrail, EC2 Instance State-change \
              Notification, Scheduled Event), an S3 event notification, an SQS batch, an SNS \
              notification, a CloudTrail record, a CloudTrail log file {\"Records\":[...]} \
-             (plain or gzip), or an EventBridge Scheduler {\"action\":\"sync\"}"
+             (plain or gzip), a JSON array of CloudTrail records, the output of `aws cloudtrail \
+             lookup-events` {\"Events\":[...]}, or an EventBridge Scheduler {\"action\":\"sync\"}"
         }
     }
 }
@@ -177,6 +194,7 @@ impl<'de> ObjectVisitor<'de> for PeekVisitor {
                 other => {
                     match other {
                         "detail-type" => peek.detail_type = true,
+                        "Events" => peek.lookup_events = true,
                         "action" => peek.action = true,
                         "s3Bucket" => peek.s3_bucket = true,
                         "Type" => peek.sns_type = true,
@@ -201,6 +219,14 @@ impl<'de> ObjectVisitor<'de> for PeekVisitor {
             not_an_object: Some(kind),
             ..Peek::default()
         }
+    }
+
+    fn array<A: SeqAccess<'de>>(self, seq: A) -> Result<Peek, A::Error> {
+        drain_seq(seq)?;
+        Ok(Peek {
+            array: true,
+            ..Peek::default()
+        })
     }
 }
 

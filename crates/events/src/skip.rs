@@ -56,6 +56,13 @@ pub enum SkipReason {
     NotSnsNotification {
         message_type: String,
     },
+    /// An SNS notification whose `Message` is plain text, not JSON (a topic shared with
+    /// people or alarms): nothing in it can name what to reconcile.
+    SnsMessageNotJson,
+    /// An SNS notification whose `Message` is JSON of a kind palosync does not read.
+    SnsMessageNotRecognised {
+        found: String,
+    },
 }
 
 impl fmt::Display for SkipReason {
@@ -87,6 +94,15 @@ impl fmt::Display for SkipReason {
                 write!(
                     f,
                     "SNS message of type {message_type:?} is not a notification"
+                )
+            }
+            SkipReason::SnsMessageNotJson => {
+                f.write_str("SNS notification's Message is not JSON, so not an event")
+            }
+            SkipReason::SnsMessageNotRecognised { found } => {
+                write!(
+                    f,
+                    "SNS notification's Message is not an event we read ({found})"
                 )
             }
         }

@@ -150,6 +150,9 @@ const ACTED_ON: &[&str] = &[
     "AssociateVpcCidrBlock",
     "DisassociateVpcCidrBlock",
     "ModifyManagedPrefixList",
+    "RestoreManagedPrefixListVersion",
+    "AssignIpv6Addresses",
+    "UnassignIpv6Addresses",
 ];
 
 /// A random value placed where each envelope expects its content.

@@ -274,3 +274,56 @@ fn instance_lists_are_read_in_every_ec2_spelling() {
         assert_eq!(ingest.triggers, expected, "instancesSet = {spelling}");
     }
 }
+
+#[test]
+fn regression_released_ipv6_address_kept_its_rule_until_a_sync() {
+    // AssignIpv6Addresses / UnassignIpv6Addresses were subscribed but skipped as not acted on.
+    assert_only_triggers(
+        &fixture!("assign_ipv6_addresses"),
+        triggers(
+            vec![NetworkInterface(ENI2.into())],
+            &by_alice("AssignIpv6Addresses", 0x40),
+        ),
+    );
+    assert_only_triggers(
+        &fixture!("unassign_ipv6_addresses"),
+        triggers(
+            vec![NetworkInterface(ENI2.into())],
+            &by_alice("UnassignIpv6Addresses", 0x41),
+        ),
+    );
+}
+
+#[test]
+fn regression_restored_prefix_list_version_was_neither_subscribed_nor_handled() {
+    let keys = vec![PrefixList("pl-0a1b2c3d4e5f6071f".into())];
+    assert_only_triggers(
+        &fixture!("restore_managed_prefix_list_version"),
+        triggers(keys, &by_alice("RestoreManagedPrefixListVersion", 0x42)),
+    );
+}
+
+#[test]
+fn ipv6_address_change_without_the_interface_in_its_request_uses_the_response() {
+    let fixture = include_bytes!("../fixtures/record_unassign_ipv6_addresses.json");
+    let mut record: serde_json::Value = serde_json::from_slice(fixture).unwrap();
+    record["requestParameters"]
+        .as_object_mut()
+        .unwrap()
+        .remove("networkInterfaceId");
+    let ingest = parse(&serde_json::to_vec(&record).unwrap());
+    let expected = triggers(
+        vec![NetworkInterface(ENI2.into())],
+        &by_alice("UnassignIpv6Addresses", 0x41),
+    );
+    assert_only_triggers(&ingest, expected);
+    record["responseElements"] = serde_json::json!({"_return": true});
+    let ingest = parse(&serde_json::to_vec(&record).unwrap());
+    assert_eq!(ingest.triggers, vec![]);
+    assert_eq!(
+        ingest.skips[0].reason,
+        events::SkipReason::MissingResourceId {
+            field: "requestParameters.networkInterfaceId".into()
+        }
+    );
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod synthetic_log;
+pub mod yields;
 
 use events::{EventFilter, Ingest, Skip, SkipReason, Trigger, parse_payload};
 use model::{Provenance, ReconcileKey};

@@ -195,7 +195,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             && owned.envelope_ok
             && let (Some(service), Some(tuples)) = (kept.service, owned.tuples.as_ref())
         {
-            let fully_in_scope = owned.destinations.iter().all(|d| c.focus.contains(d));
+            let fully_in_scope = owned.destinations.iter().all(|d| c.decides(d));
             if !fully_in_scope
                 || head_matches(
                     &owned.rule.description,
@@ -237,7 +237,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
         let pieces = regroup(&coverage);
         let (first_destinations, first_sources) = &pieces[0];
         let mut facts = c.facts(first_destinations, first_sources, service, c.event(cause));
-        let fully_in_scope = owned.destinations.iter().all(|d| c.focus.contains(d));
+        let fully_in_scope = owned.destinations.iter().all(|d| c.decides(d));
         let stale_description =
             fully_in_scope && !head_matches(&owned.rule.description, &facts.head);
         let unchanged = !kept.changed()

@@ -44,6 +44,7 @@ pub mod explanation;
 mod finish;
 pub mod firewall;
 pub mod focus;
+mod knowledge;
 pub mod operation;
 pub mod ownership;
 pub mod scope;
@@ -62,6 +63,7 @@ pub use firewall::{
     RuleAction, RuleContent, ServiceContent, UnreadableObject,
 };
 pub use focus::Scope;
+pub use knowledge::read_targets;
 pub use operation::{Operation, Plan, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
 pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery};

@@ -13,6 +13,7 @@ use crate::firewall::{DeviceObjects, ObservedRule, ObservedService};
 use crate::focus::{Focus, Scope, resolve};
 use crate::knowledge::unread_destinations;
 use crate::scope::{InScopeEni, all_addresses, in_scope_enis};
+use crate::service_names::ServiceNames;
 use crate::services::{ServiceMatch, ServiceRef};
 use crate::shadow::{PolicyMatchQuery, query_for};
 use crate::sources::Source;
@@ -83,6 +84,7 @@ pub struct Candidates<'a> {
     pub(crate) missing: BTreeMap<Slot, BTreeMap<Source, usize>>,
     /// Claimed destinations whose current state was not read (see [`crate::knowledge`]).
     pub(crate) unread: HashSet<IpAddr>,
+    pub(crate) service_names: ServiceNames,
     queries: Vec<PolicyMatchQuery>,
 }
 
@@ -90,6 +92,12 @@ impl<'a> Candidates<'a> {
     /// The policy-match questions to ask the firewall before [`Candidates::finish`].
     pub fn queries(&self) -> &[PolicyMatchQuery] {
         &self.queries
+    }
+
+    /// Whether `rule` refers to palosync's own object for `service` (not a foreign object of
+    /// the conventional name, which an older version may have used).
+    pub(crate) fn names_own_service(&self, rule: &ObservedRule, service: ServiceMatch) -> bool {
+        rule.services == [self.service_names.member(service)]
     }
 
     /// Whether this plan decides what `destination` is allowed: claimed and read.
@@ -144,17 +152,16 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
             destinations.entry(address).or_insert(i);
         }
     }
-    let services_by_name: HashMap<&str, &ObservedService> =
-        services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let service_names = ServiceNames::new(services, input.objects, &settings.managed_tag);
     let veto = |service: &ServiceMatch| -> Option<String> {
         let ServiceRef::Object(object) = service.service else {
             return None;
         };
-        let name = object.name();
-        let existing = services_by_name.get(name.as_str())?;
-        let ours = existing.tags.iter().any(|t| t == &settings.managed_tag);
-        (!ours && !existing.matches(object.protocol, object.ports)).then(|| {
-            format!("service object {name} exists, is not palosync's, and has other ports")
+        service_names.name(object).is_none().then(|| {
+            format!(
+                "service object {} and every name palosync would use instead are held by objects that are not palosync's",
+                object.name()
+            )
         })
     };
     let focused = enis
@@ -251,6 +258,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         kept,
         missing,
         unread,
+        service_names,
         queries: Vec::new(),
     };
     let queries: BTreeSet<PolicyMatchQuery> = candidates

@@ -48,6 +48,7 @@ mod knowledge;
 pub mod operation;
 pub mod ownership;
 pub mod scope;
+pub mod service_names;
 pub mod services;
 pub mod shadow;
 pub mod sources;

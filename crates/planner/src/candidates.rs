@@ -142,6 +142,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         return Err(PlanError::BottomRuleOwned(settings.bottom_rule.clone()));
     }
     let mut focus = resolve(scope, topology, &owned);
+    focus.widen_for_foreign_edits(&owned, topology);
     let scoped = in_scope_enis(topology, settings);
     let keys: Vec<_> = scope.keys.iter().map(|(k, _)| k.clone()).collect();
     let (unread, _) = unread_destinations(topology, &keys, &owned, &focus, &scoped.incomplete);

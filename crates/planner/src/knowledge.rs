@@ -97,7 +97,8 @@ pub(crate) fn unread_destinations(
 /// interfaces and instances those rules name. Empty when the read already covers them.
 pub fn read_targets(input: PlanInput<'_>) -> ReadTargets {
     let owned = read_owned(input.rules, input.settings);
-    let focus = resolve(input.scope, input.topology, &owned);
+    let mut focus = resolve(input.scope, input.topology, &owned);
+    focus.widen_for_foreign_edits(&owned, input.topology);
     let scoped = in_scope_enis(input.topology, input.settings);
     let keys: Vec<ReconcileKey> = input.scope.keys.iter().map(|(k, _)| k.clone()).collect();
     let (unread, named) =

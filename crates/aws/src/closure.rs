@@ -169,6 +169,8 @@ pub(crate) async fn resolve<S: TopologySource>(
         prefix_lists,
         absent_instances,
         absent_security_groups,
+        absent_network_interfaces: Vec::new(),
+        absent_addresses: Vec::new(),
     };
     normalize::complete_route_targets(&mut topology);
     normalize::sort(&mut topology);

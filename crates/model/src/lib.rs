@@ -23,7 +23,7 @@ pub use scope::{ReconcileKey, ReconcileKeyKind};
 pub use settings::{Settings, SettingsError};
 pub use topology::{
     Attachment, CidrSource, GroupReference, IngressPermission, Instance, InstanceState,
-    ManagedPrefixList, NetworkInterface, PrefixListEntry, PrefixListReference, Route,
+    ManagedPrefixList, NetworkInterface, PrefixListEntry, PrefixListReference, ReadTargets, Route,
     RouteDestination, RouteState, RouteTable, RouteTableAssociation, RouteTargets, SecurityGroup,
     Subnet, Topology, Vpc,
 };

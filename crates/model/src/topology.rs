@@ -12,7 +12,7 @@ use crate::ids::{
 use crate::protocol::Protocol;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -30,6 +30,31 @@ pub struct Topology {
     /// Security groups asked for that were deleted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub absent_security_groups: Vec<GroupId>,
+    /// Interfaces asked for (by id, because a managed rule names them) that no longer exist.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent_network_interfaces: Vec<EniId>,
+    /// Addresses asked for (because a managed rule's destination is one) that no interface
+    /// holds any more. An address neither here nor on a read interface was not read: unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent_addresses: Vec<IpAddr>,
+}
+
+/// What managed rules point at beyond the reconcile keys: their destination addresses and the
+/// interfaces and instances their descriptions name. A narrow read must also read these, so
+/// that the planner knows the current state of every destination it may remove allowances
+/// from (`to <instance> <eni>`), instead of mistaking "not read" for "gone".
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReadTargets {
+    pub addresses: Vec<IpAddr>,
+    pub network_interfaces: Vec<EniId>,
+    pub instances: Vec<InstanceId>,
+}
+
+impl ReadTargets {
+    pub fn is_empty(&self) -> bool {
+        self.addresses.is_empty() && self.network_interfaces.is_empty() && self.instances.is_empty()
+    }
 }
 
 impl Topology {

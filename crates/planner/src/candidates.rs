@@ -8,10 +8,12 @@
 
 use crate::content::Texts;
 use crate::coverage::{OwnedRule, read_owned};
-use crate::desired::{Allowance, Desired, Slot, desired_for};
+use crate::desired::{Allowance, Desired, SkippedAllowance, Slot, desired_for};
 use crate::firewall::{DeviceObjects, ObservedRule, ObservedService};
 use crate::focus::{Focus, Scope, resolve};
-use crate::scope::{InScopeEni, in_scope_enis};
+use crate::knowledge::unread_destinations;
+use crate::scope::{InScopeEni, all_addresses, in_scope_enis};
+use crate::service_names::ServiceNames;
 use crate::services::{ServiceMatch, ServiceRef};
 use crate::shadow::{PolicyMatchQuery, query_for};
 use crate::sources::Source;
@@ -80,6 +82,9 @@ pub struct Candidates<'a> {
     pub(crate) kept: Vec<KeptRule>,
     /// Missing allowances the scope admits, with the claim that admits each.
     pub(crate) missing: BTreeMap<Slot, BTreeMap<Source, usize>>,
+    /// Claimed destinations whose current state was not read (see [`crate::knowledge`]).
+    pub(crate) unread: HashSet<IpAddr>,
+    pub(crate) service_names: ServiceNames,
     queries: Vec<PolicyMatchQuery>,
 }
 
@@ -87,6 +92,17 @@ impl<'a> Candidates<'a> {
     /// The policy-match questions to ask the firewall before [`Candidates::finish`].
     pub fn queries(&self) -> &[PolicyMatchQuery] {
         &self.queries
+    }
+
+    /// Whether `rule` refers to palosync's own object for `service` (not a foreign object of
+    /// the conventional name, which an older version may have used).
+    pub(crate) fn names_own_service(&self, rule: &ObservedRule, service: ServiceMatch) -> bool {
+        rule.services == [self.service_names.member(service)]
+    }
+
+    /// Whether this plan decides what `destination` is allowed: claimed and read.
+    pub(crate) fn decides(&self, destination: &IpAddr) -> bool {
+        self.focus.contains(destination) && !self.unread.contains(destination)
     }
 
     /// Every missing allowance, as the candidate creates.
@@ -125,25 +141,28 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
     if owned.iter().any(|r| r.position == bottom) {
         return Err(PlanError::BottomRuleOwned(settings.bottom_rule.clone()));
     }
-    let focus = resolve(scope, topology, &owned);
-    let enis = in_scope_enis(topology, settings);
+    let mut focus = resolve(scope, topology, &owned);
+    focus.widen_for_foreign_edits(&owned, topology);
+    let scoped = in_scope_enis(topology, settings);
+    let keys: Vec<_> = scope.keys.iter().map(|(k, _)| k.clone()).collect();
+    let (unread, _) = unread_destinations(topology, &keys, &owned, &focus, &scoped.incomplete);
+    let enis = scoped.in_scope;
     let mut destinations = HashMap::new();
     for (i, eni) in enis.iter().enumerate() {
         for address in eni.addresses() {
             destinations.entry(address).or_insert(i);
         }
     }
-    let services_by_name: HashMap<&str, &ObservedService> =
-        services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let service_names = ServiceNames::new(services, input.objects, &settings.managed_tag);
     let veto = |service: &ServiceMatch| -> Option<String> {
         let ServiceRef::Object(object) = service.service else {
             return None;
         };
-        let name = object.name();
-        let existing = services_by_name.get(name.as_str())?;
-        let ours = existing.tags.iter().any(|t| t == &settings.managed_tag);
-        (!ours && !existing.matches(object.protocol, object.ports)).then(|| {
-            format!("service object {name} exists, is not palosync's, and has other ports")
+        service_names.name(object).is_none().then(|| {
+            format!(
+                "service object {} and every name palosync would use instead are held by objects that are not palosync's",
+                object.name()
+            )
         })
     };
     let focused = enis
@@ -153,12 +172,57 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
     desired
         .slots
         .retain(|(address, _), _| focus.contains(address));
+    for incomplete in &scoped.incomplete {
+        if !all_addresses(incomplete.eni).any(|a| focus.contains(&a)) {
+            continue;
+        }
+        let skipped = incomplete
+            .eni
+            .security_groups
+            .iter()
+            .map(|group| SkippedAllowance {
+                group: group.clone(),
+                permission: String::new(),
+                network_interface: incomplete.eni.id.clone(),
+                reason: format!(
+                    "interface skipped: {}; it gets no allowance and keeps the ones it has",
+                    incomplete.reason
+                ),
+            });
+        desired.skipped.extend(skipped);
+        if incomplete.eni.security_groups.is_empty() {
+            focus.notes.push(format!(
+                "interface {} skipped: {}",
+                incomplete.eni.id, incomplete.reason
+            ));
+        }
+    }
+    let mut unread_sorted: Vec<&IpAddr> = unread
+        .iter()
+        .filter(|a| {
+            !scoped
+                .incomplete
+                .iter()
+                .any(|i| all_addresses(i.eni).any(|b| &b == *a))
+        })
+        .collect();
+    unread_sorted.sort_unstable();
+    if let Some(first) = unread_sorted.first() {
+        focus.notes.push(format!(
+            "allowances to {first}{} kept as they are: no interface holding {} was read by this reconcile, so whether they are still desired is unknown",
+            match unread_sorted.len() {
+                1 => String::new(),
+                n => format!(" and {} more address(es)", n - 1),
+            },
+            if unread_sorted.len() == 1 { "it" } else { "them" },
+        ));
+    }
 
     let kept: Vec<KeptRule> = owned
         .iter()
         .enumerate()
         .filter(|(_, rule)| focus.covers_rule(rule))
-        .map(|(i, rule)| keep(i, rule, &focus, &desired))
+        .map(|(i, rule)| keep(i, rule, &focus, &desired, &unread))
         .collect();
     let covered: HashSet<(Slot, Source)> = kept
         .iter()
@@ -194,6 +258,8 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         desired,
         kept,
         missing,
+        unread,
+        service_names,
         queries: Vec::new(),
     };
     let queries: BTreeSet<PolicyMatchQuery> = candidates
@@ -205,7 +271,13 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
 }
 
 /// What an owned rule in scope keeps.
-fn keep(index: usize, rule: &OwnedRule<'_>, focus: &Focus, desired: &Desired) -> KeptRule {
+fn keep(
+    index: usize,
+    rule: &OwnedRule<'_>,
+    focus: &Focus,
+    desired: &Desired,
+    unread: &HashSet<IpAddr>,
+) -> KeptRule {
     let Some(tuples) = &rule.tuples else {
         return KeptRule {
             owned: index,
@@ -220,7 +292,10 @@ fn keep(index: usize, rule: &OwnedRule<'_>, focus: &Focus, desired: &Desired) ->
     for destination in &tuples.destinations {
         let slot = (*destination, tuples.service);
         for source in &tuples.sources {
-            if !focus.contains(destination) || desired.contains(&slot, source) {
+            if !focus.contains(destination)
+                || unread.contains(destination)
+                || desired.contains(&slot, source)
+            {
                 kept.entry(*destination).or_default().insert(*source);
             } else {
                 removed.push(Allowance {

@@ -179,7 +179,7 @@ impl Candidates<'_> {
             sources: sources.iter().map(Source::member).collect(),
             destinations: destinations.iter().map(IpAddr::to_string).collect(),
             applications: vec![service.application.to_owned()],
-            services: vec![service.service_member()],
+            services: vec![self.service_names.member(service)],
             action: RuleAction::Allow,
             profile_group: settings.profile_group.clone(),
             tags: vec![settings.managed_tag.clone()],

@@ -194,8 +194,9 @@ impl<'c, 'a> Assembler<'c, 'a> {
             && !kept.changed()
             && owned.envelope_ok
             && let (Some(service), Some(tuples)) = (kept.service, owned.tuples.as_ref())
+            && c.names_own_service(owned.rule, service)
         {
-            let fully_in_scope = owned.destinations.iter().all(|d| c.focus.contains(d));
+            let fully_in_scope = owned.destinations.iter().all(|d| c.decides(d));
             if !fully_in_scope
                 || head_matches(
                     &owned.rule.description,
@@ -237,19 +238,21 @@ impl<'c, 'a> Assembler<'c, 'a> {
         let pieces = regroup(&coverage);
         let (first_destinations, first_sources) = &pieces[0];
         let mut facts = c.facts(first_destinations, first_sources, service, c.event(cause));
-        let fully_in_scope = owned.destinations.iter().all(|d| c.focus.contains(d));
+        let fully_in_scope = owned.destinations.iter().all(|d| c.decides(d));
         let stale_description =
             fully_in_scope && !head_matches(&owned.rule.description, &facts.head);
+        let foreign_service = !c.names_own_service(owned.rule, service);
         let unchanged = !kept.changed()
             && added.is_empty()
             && pieces.len() == 1
             && owned.envelope_ok
-            && !stale_description;
+            && !stale_description
+            && !foreign_service;
         self.use_service(service);
         if !unchanged {
             let content = c.rule_content(name, first_destinations, first_sources, service, &facts);
             facts.explanation.text = format!(
-                "replace {name}: {} allowance(s) added, {} removed{}{}; {}",
+                "replace {name}: {} allowance(s) added, {} removed{}{}{}; {}",
                 added.len(),
                 kept.removed.len(),
                 if owned.envelope_ok {
@@ -259,6 +262,11 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 },
                 if stale_description {
                     ", description brought up to date"
+                } else {
+                    ""
+                },
+                if foreign_service {
+                    ", moved off a service object that is not palosync's"
                 } else {
                     ""
                 },

@@ -139,6 +139,57 @@ impl Focus {
     }
 }
 
+impl Focus {
+    /// An owned rule in scope that someone else edited (content palosync cannot read back as
+    /// its own) is replaced, not just deleted (issue 12, item 8): every allowance desired for
+    /// what it served, its destinations and the instances and interfaces its description
+    /// names, is admitted whatever group backs it, so the same run recreates all of them. The
+    /// claim takes the cause of the earliest claim on the rule and names new rules after the
+    /// rule's own owner.
+    pub fn widen_for_foreign_edits(&mut self, owned: &[OwnedRule<'_>], topology: &Topology) {
+        if self.is_everything() {
+            return;
+        }
+        let edited: Vec<&OwnedRule<'_>> = owned
+            .iter()
+            .filter(|r| r.tuples.is_none() && self.covers_rule(r))
+            .collect();
+        for rule in edited {
+            let Some(first) = rule.destinations.iter().find_map(|d| self.first_claim(d)) else {
+                continue;
+            };
+            let key = self.claims[first].key;
+            let naming = match &rule.name.owner {
+                NamedAfter::Instance(id) => Naming::Instance(id.clone()),
+                NamedAfter::Group(id) => Naming::Group(Some(id.clone())),
+            };
+            self.claims.push(Claim {
+                key,
+                admit: Admit::All,
+                naming,
+            });
+            let claim = self.claims.len() - 1;
+            let described: HashSet<&str> = described_targets(&rule.rule.description).collect();
+            let served = topology
+                .network_interfaces
+                .iter()
+                .filter(|n| {
+                    described.contains(n.id.as_str())
+                        || n.attached_instance()
+                            .is_some_and(|i| described.contains(i.as_str()))
+                })
+                .flat_map(all_addresses);
+            let addresses: Vec<IpAddr> = rule.destinations.iter().copied().chain(served).collect();
+            for address in addresses {
+                let claims = self.addresses.entry(address).or_default();
+                if !claims.contains(&claim) {
+                    claims.push(claim);
+                }
+            }
+        }
+    }
+}
+
 /// Resolve every key of `scope` against the topology read and the owned rules.
 pub fn resolve(scope: &Scope, topology: &Topology, owned: &[OwnedRule<'_>]) -> Focus {
     let routes = RouteIndex::new(topology);

@@ -44,9 +44,11 @@ pub mod explanation;
 mod finish;
 pub mod firewall;
 pub mod focus;
+mod knowledge;
 pub mod operation;
 pub mod ownership;
 pub mod scope;
+pub mod service_names;
 pub mod services;
 pub mod shadow;
 pub mod sources;
@@ -62,6 +64,7 @@ pub use firewall::{
     RuleAction, RuleContent, ServiceContent, UnreadableObject,
 };
 pub use focus::Scope;
+pub use knowledge::read_targets;
 pub use operation::{Operation, Plan, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
 pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery};

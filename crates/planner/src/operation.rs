@@ -2,7 +2,9 @@
 //!
 //! The order is one the firewall accepts: service objects before the rules that use them,
 //! rule deletions before anything that could reuse what they held, moves after the rules
-//! exist, and service deletions last, once no rule refers to them. The executor may batch
+//! exist. Deletes of managed service objects are not operations of the batch: they are
+//! `Plan::cleanup`, written after it and apart from it, so one the device refuses cannot
+//! roll the rule changes back. The executor may batch
 //! consecutive operations (a `CreateRule` and its `MoveAboveBottom` fit one multi-config).
 
 use crate::desired::{Allowance, SkippedAllowance};

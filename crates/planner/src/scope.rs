@@ -132,34 +132,83 @@ impl<'a> FirewallTargets<'a> {
     }
 }
 
-/// Every in-scope interface of the topology, in topology order.
-pub fn in_scope_enis<'a>(topology: &'a Topology, settings: &'a Settings) -> Vec<InScopeEni<'a>> {
+/// An interface that may be behind the firewall, but whose VPC, subnet, route table or
+/// instance the topology read lacks: whether it is in scope, and which sources are internal to
+/// it, is unknown. It gets no allowance, and the allowances it has are kept as they are.
+#[derive(Debug, Clone)]
+pub struct IncompleteEni<'a> {
+    pub eni: &'a NetworkInterface,
+    pub reason: String,
+}
+
+/// The interfaces of a topology, as scope sees them.
+#[derive(Debug, Default)]
+pub struct ScopedEnis<'a> {
+    /// Every in-scope interface, in topology order.
+    pub in_scope: Vec<InScopeEni<'a>>,
+    /// Interfaces the topology cannot place (see [`IncompleteEni`]).
+    pub incomplete: Vec<IncompleteEni<'a>>,
+}
+
+/// Every interface of the topology that is in scope, and those whose scope cannot be decided
+/// from what was read (fail closed: never an allowance for them).
+pub fn in_scope_enis<'a>(topology: &'a Topology, settings: &'a Settings) -> ScopedEnis<'a> {
     let routes = RouteIndex::new(topology);
     let firewall = FirewallTargets::new(topology, settings);
     let instances: HashMap<_, _> = topology.instances.iter().map(|i| (&i.id, i)).collect();
-    topology
-        .network_interfaces
-        .iter()
-        .filter_map(|eni| {
-            let instance_id = eni.attached_instance()?;
-            let instance = instances.get(instance_id)?;
-            if !instance.state.receives_traffic()
-                || instance_id == &settings.firewall_instance_id
-                || firewall.is_firewall_eni(&eni.id)
-            {
-                return None;
+    let mut scoped = ScopedEnis::default();
+    for eni in &topology.network_interfaces {
+        let Some(instance_id) = eni.attached_instance() else {
+            continue;
+        };
+        if instance_id == &settings.firewall_instance_id || firewall.is_firewall_eni(&eni.id) {
+            continue;
+        }
+        let incomplete = |reason: String| IncompleteEni { eni, reason };
+        let Some(instance) = instances.get(instance_id) else {
+            if !topology.absent_instances.contains(instance_id) {
+                scoped.incomplete.push(incomplete(format!(
+                    "its instance {instance_id} is not in the topology read"
+                )));
             }
-            let table = routes.effective(&eni.subnet_id, &eni.vpc_id)?;
-            let ipv4 = firewall.routes_through(table, IpFamily::V4);
-            let ipv6 = firewall.routes_through(table, IpFamily::V6);
-            (ipv4 || ipv6).then_some(InScopeEni {
+            continue;
+        };
+        if !instance.state.receives_traffic() {
+            continue;
+        }
+        if topology.vpc(&eni.vpc_id).is_none() {
+            scoped.incomplete.push(incomplete(format!(
+                "its VPC {} is not in the topology read, so which sources are internal is unknown",
+                eni.vpc_id
+            )));
+            continue;
+        }
+        if topology.subnet(&eni.subnet_id).is_none() {
+            scoped.incomplete.push(incomplete(format!(
+                "its subnet {} is not in the topology read",
+                eni.subnet_id
+            )));
+            continue;
+        }
+        let Some(table) = routes.effective(&eni.subnet_id, &eni.vpc_id) else {
+            scoped.incomplete.push(incomplete(format!(
+                "no route table of subnet {} (nor a main table of {}) is in the topology read",
+                eni.subnet_id, eni.vpc_id
+            )));
+            continue;
+        };
+        let ipv4 = firewall.routes_through(table, IpFamily::V4);
+        let ipv6 = firewall.routes_through(table, IpFamily::V6);
+        if ipv4 || ipv6 {
+            scoped.in_scope.push(InScopeEni {
                 eni,
                 instance: instance_id,
                 ipv4,
                 ipv6,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    scoped
 }
 
 #[cfg(test)]
@@ -189,6 +238,16 @@ mod tests {
             vpc_id: None,
         };
         Topology {
+            vpcs: vec![model::Vpc {
+                id: "vpc-1".into(),
+                cidr_blocks: vec![],
+            }],
+            subnets: vec![model::Subnet {
+                id: "subnet-1".into(),
+                vpc_id: "vpc-1".into(),
+                ipv4_cidr: None,
+                ipv6_cidrs: vec![],
+            }],
             route_tables: vec![RouteTable {
                 id: "rtb-1".into(),
                 vpc_id: "vpc-1".into(),
@@ -221,6 +280,7 @@ mod tests {
         let settings = Settings::new("i-fw", "b", "u", "t").unwrap();
         let topology = topology(routes);
         in_scope_enis(&topology, &settings)
+            .in_scope
             .iter()
             .map(|e| (e.eni.id.to_string(), e.addresses().collect()))
             .collect()

@@ -77,7 +77,7 @@ impl ServiceMatch {
         let service = match service {
             "application-default" => ServiceRef::ApplicationDefault,
             "any" => ServiceRef::Any,
-            other => ServiceRef::Object(PortService::parse_name(other)?),
+            other => ServiceRef::Object(crate::service_names::parse_own_name(other)?),
         };
         Some(Self {
             application,

@@ -2,8 +2,9 @@
 //!
 //! It holds ordered rules (managed, unmanaged, the bottom rule) and service objects, applies a
 //! [`Plan`] the way PAN-OS would (created rules are appended, moves place a rule before the
-//! bottom rule, a service object cannot be deleted while referenced, a rule cannot refer to a
-//! missing service), and answers policy-match queries by first match over its enabled rules.
+//! bottom rule, a service object cannot be deleted while a rule, a service group or another
+//! rulebase refers to it, a rule cannot refer to a missing service; the rule changes land as
+//! one atomic batch and cleanup deletes one by one after them), and answers policy-match queries by first match over its enabled rules.
 //! It is a model for checking the planner, never used to plan in production.
 
 use crate::coverage::read_owned;
@@ -30,6 +31,9 @@ pub enum ApplyError {
     ServiceMissing { rule: String, service: String },
     #[error("service {0:?} is still used by a rule")]
     ServiceInUse(String),
+    /// The device's reference error: an object cannot be deleted while anything refers to it.
+    #[error("{object:?} cannot be deleted: {from} refers to it")]
+    Referenced { object: String, from: String },
     #[error("bottom rule {0:?} does not exist")]
     BottomMissing(String),
 }
@@ -76,9 +80,23 @@ impl InMemoryFirewall {
             .collect()
     }
 
-    /// Apply every operation in order; stops at the first the firewall would refuse.
-    pub fn apply(&mut self, plan: &Plan) -> Result<(), ApplyError> {
-        plan.operations.iter().try_for_each(|op| self.apply_one(op))
+    /// Apply a plan as the executor writes it to a device: `operations` as one atomic batch
+    /// (the first operation the firewall refuses fails the batch and nothing of it lands),
+    /// then each `cleanup` delete on its own. A refused cleanup delete leaves its object in
+    /// place and undoes nothing; the refusals are returned (the executor reports them).
+    pub fn apply(&mut self, plan: &Plan) -> Result<Vec<ApplyError>, ApplyError> {
+        let mut batch = self.clone();
+        plan.operations
+            .iter()
+            .try_for_each(|op| batch.apply_one(op))?;
+        *self = batch;
+        let mut refused = Vec::new();
+        for operation in &plan.cleanup {
+            if let Err(error) = self.apply_one(operation) {
+                refused.push(error);
+            }
+        }
+        Ok(refused)
     }
 
     fn apply_one(&mut self, operation: &Operation) -> Result<(), ApplyError> {
@@ -122,6 +140,24 @@ impl InMemoryFirewall {
             Operation::DeleteService { name, .. } => {
                 if self.rules.iter().any(|r| r.services.contains(name)) {
                     return Err(ApplyError::ServiceInUse(name.clone()));
+                }
+                let in_group = self
+                    .objects
+                    .service_groups
+                    .iter()
+                    .find(|g| g.members.contains(name));
+                if let Some(group) = in_group {
+                    return Err(ApplyError::Referenced {
+                        object: name.clone(),
+                        from: format!("service group {}", group.name),
+                    });
+                }
+                if let Some(reference) = self.objects.references.iter().find(|r| &r.object == name)
+                {
+                    return Err(ApplyError::Referenced {
+                        object: name.clone(),
+                        from: reference.from.clone(),
+                    });
                 }
                 self.services.retain(|s| &s.name != name);
             }
@@ -216,7 +252,7 @@ impl InMemoryFirewall {
             if let crate::services::ServiceRef::Object(PortService { protocol, ports }) =
                 tuples.service.service
             {
-                let service_name = tuples.service.service_member();
+                let service_name = owned.rule.services.concat();
                 let fine = services
                     .get(service_name.as_str())
                     .is_some_and(|s| s.matches(protocol, ports));

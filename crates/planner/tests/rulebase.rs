@@ -303,8 +303,15 @@ fn a_full_sync_removes_rules_for_instances_and_groups_that_no_longer_exist() {
         firewall.services.is_empty(),
         "unused service objects are deleted"
     );
-    let last = plan.operations.last().expect("operations");
-    assert!(matches!(last, Operation::DeleteService { name, .. } if name == "tcp_8080"));
+    assert!(
+        plan.operations
+            .iter()
+            .all(|op| !matches!(op, Operation::DeleteService { .. })),
+        "service deletes are cleanup, apart from the rule changes"
+    );
+    assert!(
+        matches!(plan.cleanup.as_slice(), [Operation::DeleteService { name, .. }] if name == "tcp_8080")
+    );
 }
 
 #[test]
@@ -450,6 +457,7 @@ fn services_are_created_before_rules_and_deleted_after_them() {
     let kinds: Vec<&str> = plan
         .operations
         .iter()
+        .chain(&plan.cleanup)
         .map(|op| match op {
             Operation::CreateService { .. } => "create service",
             Operation::ReplaceRule { .. } => "replace",

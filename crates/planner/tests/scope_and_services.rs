@@ -287,24 +287,3 @@ fn app_id_off_uses_service_objects_for_well_known_ports() {
         ["203.0.113.0/24 -> 10.0.1.1 any/tcp_22"]
     );
 }
-
-#[test]
-fn a_service_name_held_by_someone_elses_different_object_is_skipped() {
-    let topology = Net::new()
-        .server("i-1", "10.0.1.1", &["sg-1"])
-        .group("sg-1", vec![allow(tcp(8080, 8080), &["203.0.113.0/24"])])
-        .build();
-    let mut firewall = empty_firewall();
-    firewall.services.push(planner::ObservedService {
-        name: "tcp_8080".into(),
-        protocol: planner::PortProtocol::Tcp,
-        ports: "8080-8090".into(),
-        source_ports: None,
-        tags: Vec::new(),
-    });
-    let plan = firewall
-        .plan(&topology, &settings(), &sync())
-        .expect("plan");
-    assert!(plan.is_empty());
-    assert!(plan.skipped[0].reason.contains("tcp_8080"));
-}

@@ -499,6 +499,8 @@ impl Scenario {
             },
             absent_instances: vec![],
             absent_security_groups: vec![],
+            absent_network_interfaces: vec![],
+            absent_addresses: vec![],
         };
         canonical_order(&mut topology);
         topology

@@ -1,12 +1,19 @@
 //! Service objects in a plan: create those the written rules need (or repair ours), delete
-//! managed ones that no rule refers to any more. An object that is not palosync's is never
+//! managed ones that nothing refers to any more. An object that is not palosync's is never
 //! written or deleted.
+//!
+//! A delete is planned only when nothing on the device refers to the object after the plan:
+//! no security rule (after the plan's own rule changes), no service group, and nothing in
+//! another rulebase (`DeviceObjects::references`). PAN-OS refuses to delete a referenced
+//! object, and before this check one operator group holding palosync's object made the whole
+//! batch fail, revoked rules included (issue 12, item 1). Deletes go to `Plan::cleanup`,
+//! written after the rule changes, so one still refused never blocks them.
 
 use super::Assembler;
 use crate::explanation::Explanation;
 use crate::firewall::ServiceContent;
 use crate::operation::Operation;
-use crate::services::PortService;
+use crate::service_names::parse_own_name;
 use std::collections::{HashMap, HashSet};
 
 impl Assembler<'_, '_> {
@@ -23,10 +30,13 @@ impl Assembler<'_, '_> {
             .collect();
         let mut ensured = HashSet::new();
         for object in &self.used_services {
-            let name = object.name();
-            let fine = observed
-                .get(name.as_str())
-                .is_some_and(|s| s.matches(object.protocol, object.ports));
+            let Some(name) = c.service_names.name(*object) else {
+                continue;
+            };
+            // The resolved name is never a foreign object's: what is there is palosync's.
+            let fine = observed.get(name.as_str()).is_some_and(|s| {
+                s.tags.iter().any(|t| t == tag) && s.matches(object.protocol, object.ports)
+            });
             ensured.insert(name.clone());
             if fine {
                 continue;
@@ -61,21 +71,46 @@ impl Assembler<'_, '_> {
         for added in &self.added_refs {
             *references.entry(added).or_default() += 1;
         }
+        let mut held_elsewhere: HashMap<&str, Vec<String>> = HashMap::new();
+        for group in &c.input.objects.service_groups {
+            for member in &group.members {
+                held_elsewhere
+                    .entry(member)
+                    .or_default()
+                    .push(format!("service group {}", group.name));
+            }
+        }
+        for reference in &c.input.objects.references {
+            held_elsewhere
+                .entry(&reference.object)
+                .or_default()
+                .push(reference.from.clone());
+        }
         for service in c.input.services {
             let name = service.name.as_str();
-            let ours =
-                service.tags.iter().any(|t| t == tag) && PortService::parse_name(name).is_some();
+            let ours = service.tags.iter().any(|t| t == tag)
+                && parse_own_name(name).is_some()
+                && !c.service_names.is_foreign(name);
             let unused = references.get(name).copied().unwrap_or(0) <= 0;
             let was_used = before.get(name).copied().unwrap_or(0) > 0;
-            if ours && unused && (was_used || c.focus.is_everything()) && !ensured.contains(name) {
-                self.operations.push(Operation::DeleteService {
-                    name: name.to_owned(),
-                    why: Explanation {
-                        text: format!("delete service object {name}: no rule uses it any more"),
-                        ..Explanation::default()
-                    },
-                });
+            if !(ours && unused && (was_used || c.focus.is_everything()) && !ensured.contains(name))
+            {
+                continue;
             }
+            if let Some(referrers) = held_elsewhere.get(name) {
+                self.plan.notes.push(format!(
+                    "service object {name} is left in place: no managed rule uses it any more, but {} still refers to it",
+                    crate::content::list(referrers)
+                ));
+                continue;
+            }
+            self.plan.cleanup.push(Operation::DeleteService {
+                name: name.to_owned(),
+                why: Explanation {
+                    text: format!("delete service object {name}: nothing refers to it any more"),
+                    ..Explanation::default()
+                },
+            });
         }
     }
 }

@@ -17,10 +17,11 @@ use crate::source::{
 };
 use model::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, ManagedPrefixList, NetworkInterface,
-    PrefixListId, ReconcileKey, RouteTable, RouteTableId, SecurityGroup, Subnet, Topology, Vpc,
-    VpcId,
+    PrefixListId, ReadTargets, ReconcileKey, RouteTable, RouteTableId, SecurityGroup, Subnet,
+    Topology, Vpc, VpcId,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The keys sorted by kind.
 #[derive(Debug, Default)]
@@ -81,6 +82,7 @@ impl Found {
 pub(crate) async fn resolve<S: TopologySource>(
     source: &S,
     keys: &[ReconcileKey],
+    targets: &ReadTargets,
     options: &ScopeOptions,
     coverage: Coverage,
 ) -> Result<Topology, InventoryError> {
@@ -94,6 +96,8 @@ pub(crate) async fn resolve<S: TopologySource>(
     // The firewall's interfaces always come along: routes name them as targets.
     let mut by_instance: Vec<InstanceId> = wanted.instances.iter().cloned().collect();
     by_instance.extend(firewall.cloned());
+    // Instances that managed rules in scope name: all their interfaces, like an instance key.
+    by_instance.extend(targets.instances.iter().cloned());
     by_instance.sort();
     by_instance.dedup();
     if !by_instance.is_empty() {
@@ -133,9 +137,26 @@ pub(crate) async fn resolve<S: TopologySource>(
                 .await?,
         );
     }
-    if !wanted.enis.is_empty() {
-        let ids: Vec<EniId> = wanted.enis.iter().cloned().collect();
+    let mut by_id: BTreeSet<EniId> = wanted.enis.clone();
+    by_id.extend(targets.network_interfaces.iter().cloned());
+    if !by_id.is_empty() {
+        let ids: Vec<EniId> = by_id.into_iter().collect();
         found.add_enis(source.network_interfaces(EniQuery::Ids(&ids)).await?);
+    }
+    let by_address: Vec<Ipv4Addr> = targets
+        .addresses
+        .iter()
+        .filter_map(|a| match a {
+            IpAddr::V4(v4) => Some(*v4),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    if !by_address.is_empty() {
+        found.add_enis(
+            source
+                .network_interfaces(EniQuery::PrivateIpv4(&by_address))
+                .await?,
+        );
     }
     if !whole.is_empty() {
         found.add_enis(source.network_interfaces(EniQuery::Vpcs(&whole)).await?);
@@ -150,6 +171,7 @@ pub(crate) async fn resolve<S: TopologySource>(
     let absent_instances = wanted
         .instances
         .iter()
+        .chain(&targets.instances)
         .filter(|id| !found.instances.contains_key(*id))
         .cloned()
         .collect();
@@ -158,6 +180,17 @@ pub(crate) async fn resolve<S: TopologySource>(
         .iter()
         .filter(|id| !found.groups.contains_key(*id))
         .cloned()
+        .collect();
+    let absent_network_interfaces = targets
+        .network_interfaces
+        .iter()
+        .filter(|id| !found.enis.contains_key(*id))
+        .cloned()
+        .collect();
+    let absent_addresses = by_address
+        .iter()
+        .filter(|a| !found.enis.values().any(|n| n.private_ipv4.contains(a)))
+        .map(|a| IpAddr::V4(*a))
         .collect();
     let mut topology = Topology {
         vpcs,
@@ -169,8 +202,8 @@ pub(crate) async fn resolve<S: TopologySource>(
         prefix_lists,
         absent_instances,
         absent_security_groups,
-        absent_network_interfaces: Vec::new(),
-        absent_addresses: Vec::new(),
+        absent_network_interfaces,
+        absent_addresses,
     };
     normalize::complete_route_targets(&mut topology);
     normalize::sort(&mut topology);

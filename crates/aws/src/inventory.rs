@@ -2,7 +2,7 @@
 //! these keys, right now?
 
 use crate::error::InventoryError;
-use model::{ReconcileKey, Topology};
+use model::{ReadTargets, ReconcileKey, Topology};
 use std::future::Future;
 
 /// A source of current AWS state. Both implementations answer with the same scope semantics
@@ -12,5 +12,17 @@ pub trait Inventory {
     fn topology_for(
         &self,
         keys: &[ReconcileKey],
+    ) -> impl Future<Output = Result<Topology, InventoryError>> + Send;
+
+    /// As [`Inventory::topology_for`], and also whatever managed rules in scope point at
+    /// (`targets`, from `planner::read_targets`): the interfaces holding those addresses, the
+    /// named interfaces and instances, with everything around them that the keys' read holds.
+    /// Targets asked for and not found come back in `absent_network_interfaces`,
+    /// `absent_addresses` (IPv4 addresses: EC2 filters interfaces by private IPv4 only) and
+    /// `absent_instances`, so the planner can tell "gone" from "not read".
+    fn topology_for_targets(
+        &self,
+        keys: &[ReconcileKey],
+        targets: &ReadTargets,
     ) -> impl Future<Output = Result<Topology, InventoryError>> + Send;
 }

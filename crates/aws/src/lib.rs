@@ -23,6 +23,12 @@
 //! | `Vpc` | the whole VPC |
 //! | `Everything` | every VPC with a route to the firewall (its instance, any of its interfaces, or an extra route target), plus the VPCs of the firewall's interfaces; every VPC when no firewall is configured |
 //!
+//! [`Inventory::topology_for_targets`] also reads what managed rules in scope point at
+//! (`model::ReadTargets`, computed by `planner::read_targets` from the owned rules): the
+//! interfaces holding those IPv4 addresses (`addresses.private-ip-address`), the named
+//! interfaces, and every interface of the named instances; what is not found comes back in
+//! `absent_addresses`, `absent_network_interfaces`, `absent_instances`.
+//!
 //! Around that core every answer also holds: the VPCs involved with all their CIDR blocks
 //! (primary, secondary, IPv6), **all** route tables of those VPCs with associations and routes
 //! (a subnet without an explicit association follows the main table), the subnets in scope

@@ -83,6 +83,10 @@ pub(crate) fn sort(topology: &mut Topology) {
     }
     topology.absent_instances.sort();
     topology.absent_instances.dedup();
+    topology.absent_network_interfaces.sort();
+    topology.absent_network_interfaces.dedup();
+    topology.absent_addresses.sort();
+    topology.absent_addresses.dedup();
     topology.absent_security_groups.sort();
     topology.absent_security_groups.dedup();
 }

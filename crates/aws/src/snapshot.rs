@@ -13,8 +13,8 @@ use crate::source::{
     VpcQuery,
 };
 use model::{
-    Instance, InstanceId, ManagedPrefixList, NetworkInterface, PrefixListId, ReconcileKey,
-    RouteTable, SecurityGroup, Subnet, Topology, Vpc, VpcId,
+    Instance, InstanceId, ManagedPrefixList, NetworkInterface, PrefixListId, ReadTargets,
+    ReconcileKey, RouteTable, SecurityGroup, Subnet, Topology, Vpc, VpcId,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -129,7 +129,23 @@ impl SnapshotInventory {
 
 impl Inventory for SnapshotInventory {
     async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<Topology, InventoryError> {
-        closure::resolve(&self.source, keys, &self.scope, Coverage::FirewallVpcs).await
+        self.topology_for_targets(keys, &ReadTargets::default())
+            .await
+    }
+
+    async fn topology_for_targets(
+        &self,
+        keys: &[ReconcileKey],
+        targets: &ReadTargets,
+    ) -> Result<Topology, InventoryError> {
+        closure::resolve(
+            &self.source,
+            keys,
+            targets,
+            &self.scope,
+            Coverage::FirewallVpcs,
+        )
+        .await
     }
 }
 
@@ -189,6 +205,9 @@ impl TopologySource for SnapshotSource {
                 .and_then(|a| a.attachment_id.as_ref())
                 .is_some_and(|a| ids.contains(a)),
             EniQuery::Vpcs(ids) => ids.contains(&eni.vpc_id),
+            EniQuery::PrivateIpv4(addresses) => {
+                eni.private_ipv4.iter().any(|a| addresses.contains(a))
+            }
         })
     }
 

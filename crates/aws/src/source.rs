@@ -62,6 +62,8 @@ pub(crate) enum EniQuery<'a> {
     Groups(&'a [GroupId]),
     Attachments(&'a [AttachmentId]),
     Vpcs(&'a [VpcId]),
+    /// Interfaces holding any of these private IPv4 addresses (primary or secondary).
+    PrivateIpv4(&'a [std::net::Ipv4Addr]),
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -220,3 +220,33 @@ async fn no_keys_read_nothing() {
     );
     assert_eq!(inventory.call_count().total(), 0);
 }
+
+/// Issue 12, item 7: a narrow group read must also read what the managed rules in scope point
+/// at, or the planner would take "not read" for "gone" and delete another group's rules.
+#[tokio::test]
+async fn a_group_key_with_rule_targets_reads_the_interfaces_behind_the_claimed_rules() {
+    let s = scenario().await;
+    let config = support::moto_config(REGION).await;
+    let web1_address = std::net::IpAddr::V4(s.expected_eni(&s.web1_eth0).private_ipv4[0]);
+    let gone_address: std::net::IpAddr = "10.0.250.250".parse().expect("address");
+    let gone_eni = model::EniId::new("eni-0123456789abcdef0");
+    let targets = model::ReadTargets {
+        addresses: vec![web1_address, gone_address],
+        network_interfaces: vec![s.app1_eth0.clone(), gone_eni.clone()],
+        instances: vec![],
+    };
+    let topology = support::inventory(&config, &s.fw)
+        .topology_for_targets(&[ReconcileKey::SecurityGroup(s.db.clone())], &targets)
+        .await
+        .expect("topology read");
+    let mut expected = s.expected(
+        &[&s.app_a, &s.app_b, &s.implicit],
+        &[&s.app1, &s.db1, &s.web1],
+        &[&s.app1_eth0, &s.db1_eth0, &s.web1_eth0],
+        &[&s.app, &s.db, &s.web],
+        true,
+    );
+    expected.absent_addresses = vec![gone_address];
+    expected.absent_network_interfaces = vec![gone_eni];
+    assert_eq!(topology, expected);
+}

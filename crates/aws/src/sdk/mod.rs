@@ -19,7 +19,7 @@ use crate::source::{Coverage, ScopeOptions};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
 use calls::CallCounter;
-use model::{ReconcileKey, Topology};
+use model::{ReadTargets, ReconcileKey, Topology};
 use source::Ec2Source;
 
 /// The SDK's standard configuration chain: region from `region` or `AWS_REGION`/profile,
@@ -112,6 +112,7 @@ impl SdkInventory {
         let topology = closure::resolve(
             &self.source,
             &[ReconcileKey::Everything],
+            &ReadTargets::default(),
             &self.options.scope,
             Coverage::AllVpcs,
         )
@@ -126,10 +127,20 @@ impl SdkInventory {
 
 impl Inventory for SdkInventory {
     async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<Topology, InventoryError> {
+        self.topology_for_targets(keys, &ReadTargets::default())
+            .await
+    }
+
+    async fn topology_for_targets(
+        &self,
+        keys: &[ReconcileKey],
+        targets: &ReadTargets,
+    ) -> Result<Topology, InventoryError> {
         let before = self.calls.snapshot().total();
         let topology = closure::resolve(
             &self.source,
             keys,
+            targets,
             &self.options.scope,
             Coverage::FirewallVpcs,
         )

@@ -222,6 +222,10 @@ impl TopologySource for Ec2Source {
             EniQuery::Groups(ids) => filters("group-id", Some(ids)),
             EniQuery::Attachments(ids) => filters("attachment.attachment-id", Some(ids)),
             EniQuery::Vpcs(ids) => filters("vpc-id", Some(ids)),
+            EniQuery::PrivateIpv4(addresses) => {
+                let addresses: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+                filters("addresses.private-ip-address", Some(addresses.as_slice()))
+            }
         };
         let mut out = Vec::new();
         for filter in chunks {

@@ -13,7 +13,7 @@ use crate::firewall::{DeviceObjects, ObservedRule, ObservedService};
 use crate::focus::{Focus, Scope, resolve};
 use crate::scope::{InScopeEni, in_scope_enis};
 use crate::services::{ServiceMatch, ServiceRef};
-use crate::shadow::{PolicyMatchQuery, query_for};
+use crate::shadow::{PolicyMatchQuery, StaticShadows, StaticVerdict, query_for};
 use crate::sources::Source;
 use model::{Settings, Topology};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -80,6 +80,8 @@ pub struct Candidates<'a> {
     pub(crate) kept: Vec<KeptRule>,
     /// Missing allowances the scope admits, with the claim that admits each.
     pub(crate) missing: BTreeMap<Slot, BTreeMap<Source, usize>>,
+    /// What the rulebase alone says about each missing allowance (see [`crate::shadow`]).
+    pub(crate) verdicts: HashMap<Allowance, StaticVerdict>,
     queries: Vec<PolicyMatchQuery>,
 }
 
@@ -111,7 +113,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         scope,
         rules,
         services,
-        objects: _,
+        objects,
     } = input;
     let mut names = HashSet::with_capacity(rules.len());
     if let Some(duplicate) = rules.iter().find(|r| !names.insert(r.name.as_str())) {
@@ -194,11 +196,19 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         desired,
         kept,
         missing,
+        verdicts: HashMap::new(),
         queries: Vec::new(),
     };
-    let queries: BTreeSet<PolicyMatchQuery> = candidates
+    let shadows = StaticShadows::new(rules, bottom, services, objects, settings);
+    candidates.verdicts = candidates
         .missing()
-        .filter_map(|allowance| query_for(&allowance, settings))
+        .map(|allowance| (allowance, shadows.decide(&allowance)))
+        .collect();
+    let queries: BTreeSet<PolicyMatchQuery> = candidates
+        .verdicts
+        .iter()
+        .filter(|(_, verdict)| **verdict == StaticVerdict::Undecidable)
+        .filter_map(|(allowance, _)| query_for(allowance, settings))
         .collect();
     candidates.queries = queries.into_iter().collect();
     Ok(candidates)

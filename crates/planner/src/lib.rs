@@ -46,6 +46,7 @@ pub mod firewall;
 pub mod focus;
 pub mod operation;
 pub mod ownership;
+pub mod policy;
 pub mod scope;
 pub mod services;
 pub mod shadow;
@@ -64,7 +65,7 @@ pub use firewall::{
 pub use focus::Scope;
 pub use operation::{Operation, Plan, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
-pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery};
+pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, StaticVerdict};
 pub use sources::Source;
 
 /// Both phases in one call: `answer` is asked each policy-match question once.

@@ -17,7 +17,7 @@
 use crate::desired::Allowance;
 use crate::firewall::{DeviceObjects, ObservedRule, ObservedService, RuleAction};
 use crate::ownership::owned_name;
-use crate::policy::{RulePolicy, RulebaseBooks, Tri};
+use crate::policy::{RulePolicy, RulebaseBooks, Subject, Tri};
 use model::Settings;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -127,7 +127,8 @@ pub enum StaticVerdict {
 /// The rules above the bottom rule, resolved once for every allowance of a run.
 #[derive(Debug)]
 pub struct StaticShadows {
-    /// Enabled rules above the bottom rule: position, owned, action, match columns.
+    /// Enabled rules above the bottom rule that can matter: position, action, match columns.
+    /// Owned allow rules are left out: what they allow first is allowed either way.
     rules: Vec<(usize, bool, RuleAction, RulePolicy)>,
 }
 
@@ -145,10 +146,13 @@ impl StaticShadows {
             .enumerate()
             .take(bottom)
             .filter(|(_, rule)| !rule.disabled)
-            .map(|(position, rule)| {
+            .filter_map(|(position, rule)| {
                 let owned = owned_name(rule, &settings.managed_tag).is_some();
+                if owned && rule.action == RuleAction::Allow {
+                    return None;
+                }
                 let policy = RulePolicy::resolve(rule, &books, settings);
-                (position, owned, rule.action, policy)
+                Some((position, owned, rule.action, policy))
             })
             .collect();
         Self { rules }
@@ -157,6 +161,7 @@ impl StaticShadows {
     /// First match, statically: the first covering unmanaged allow wins unless a rule above it
     /// with another action meets the allowance; any doubt on the way makes it undecidable.
     pub fn decide(&self, allowance: &Allowance) -> StaticVerdict {
+        let subject = Subject::of(allowance);
         let mut unsure = false;
         let settle = |unsure: bool, verdict: StaticVerdict| {
             if unsure {
@@ -166,7 +171,7 @@ impl StaticShadows {
             }
         };
         for (position, owned, action, policy) in &self.rules {
-            let relation = policy.relation(allowance);
+            let relation = policy.relation(&subject);
             if *action != RuleAction::Allow {
                 match relation.intersects {
                     Tri::No => {}

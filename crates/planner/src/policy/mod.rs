@@ -13,7 +13,7 @@ pub mod intervals;
 mod rule;
 pub mod traffic;
 
-pub use rule::{Relation, RulePolicy, RulebaseBooks};
+pub use rule::{Relation, RulePolicy, RulebaseBooks, Subject};
 
 /// A three-valued truth: proven, disproven, or unknown without the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,6 +43,30 @@ pub struct Relation {
     pub covers: Tri,
 }
 
+/// An allowance as sets: its family, source span, destination, and traffic.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    family: IpFamily,
+    source: Intervals,
+    destination: Intervals,
+    traffic: Traffic,
+}
+
+impl Subject {
+    pub fn of(allowance: &Allowance) -> Self {
+        let family = IpFamily::of(&allowance.destination);
+        Self {
+            family,
+            source: match allowance.source {
+                Source::Any => whole_family(family),
+                Source::Net(net) => span_of_net(net).1,
+            },
+            destination: span_of_net(IpNet::from(allowance.destination)).1,
+            traffic: Traffic::of(&allowance.service),
+        }
+    }
+}
+
 /// A rule's match columns, resolved.
 #[derive(Debug, Clone)]
 pub struct RulePolicy {
@@ -77,21 +101,16 @@ impl RulePolicy {
         }
     }
 
-    pub fn relation(&self, allowance: &Allowance) -> Relation {
-        let family = IpFamily::of(&allowance.destination);
-        let source = match allowance.source {
-            Source::Any => whole_family(family),
-            Source::Net(net) => span_of_net(net).1,
-        };
-        let destination = span_of_net(IpNet::from(allowance.destination)).1;
-        let src = column(&self.sources, family, &source, self.negate_source);
+    pub fn relation(&self, subject: &Subject) -> Relation {
+        let family = subject.family;
+        let src = column(&self.sources, family, &subject.source, self.negate_source);
         let dst = column(
             &self.destinations,
             family,
-            &destination,
+            &subject.destination,
             self.negate_destination,
         );
-        let traffic = self.traffic.relation(&Traffic::of(&allowance.service));
+        let traffic = self.traffic.relation(&subject.traffic);
         let intersects = self
             .zones
             .and(src.intersects)

@@ -312,6 +312,13 @@ pub struct TrafficRelation {
 
 impl TrafficColumns {
     pub fn relation(&self, traffic: &Traffic) -> TrafficRelation {
+        if traffic.ports.is_empty() {
+            // No known ports (an application outside the table): nothing can be proven.
+            return TrafficRelation {
+                intersects: Tri::Maybe,
+                covers: Tri::Maybe,
+            };
+        }
         // Ports the rule matches for the allowance's application(s), split by how sure the
         // application column is that it includes them.
         let mut cover_sure = PortSet::default();
@@ -394,5 +401,68 @@ impl TrafficColumns {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::PortProtocol;
+    use crate::services::PortService;
+    use model::PortRange;
+
+    fn any_on_tcp(from: u16, to: u16) -> Traffic {
+        Traffic::of(&ServiceMatch {
+            application: "any",
+            service: ServiceRef::Object(PortService {
+                protocol: PortProtocol::Tcp,
+                ports: PortRange::new(from, to).expect("ordered"),
+            }),
+        })
+    }
+
+    fn columns(application: &str, service: &str) -> TrafficColumns {
+        let objects = crate::DeviceObjects::default();
+        ServiceBook::new(&[], &objects).columns(&[application.into()], &[service.into()])
+    }
+
+    #[test]
+    fn a_partly_known_default_is_only_a_lower_bound_when_meeting_other_ports() {
+        // The device may know more dns ports than the table: never proven disjoint.
+        let dns = columns("dns", "application-default").relation(&any_on_tcp(5353, 5353));
+        assert_eq!(dns.intersects, Tri::Maybe);
+        // ssh's default is exactly tcp/22.
+        let ssh = columns("ssh", "application-default").relation(&any_on_tcp(5353, 5353));
+        assert_eq!(ssh.intersects, Tri::No);
+        let ssh_on_22 = columns("ssh", "application-default").relation(&any_on_tcp(22, 22));
+        assert_eq!(
+            (ssh_on_22.intersects, ssh_on_22.covers),
+            (Tri::Yes, Tri::No),
+            "ssh is some of every application on tcp/22, not all of it"
+        );
+    }
+
+    #[test]
+    fn unknown_service_names_and_application_groups_are_never_proofs() {
+        let unknown = columns("any", "svc-nobody-read").relation(&any_on_tcp(80, 80));
+        assert_eq!(
+            (unknown.intersects, unknown.covers),
+            (Tri::Maybe, Tri::Maybe)
+        );
+        let ssh = Traffic::of(&ServiceMatch {
+            application: "ssh",
+            service: ServiceRef::ApplicationDefault,
+        });
+        let group = columns("remote-access", "any").relation(&ssh);
+        assert_eq!((group.intersects, group.covers), (Tri::Maybe, Tri::Maybe));
+    }
+
+    #[test]
+    fn port_lists_parse_whole_or_not_at_all() {
+        let list = port_list("80, 443,8000-8080").expect("a list");
+        assert_eq!(list.spans(), &[(80, 80), (443, 443), (8000, 8080)]);
+        assert_eq!(port_list("80,x"), None);
+        assert_eq!(port_list("90-80"), None);
+        assert_eq!(port_list(""), None);
     }
 }

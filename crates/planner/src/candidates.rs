@@ -15,7 +15,7 @@ use crate::knowledge::unread_destinations;
 use crate::scope::{InScopeEni, all_addresses, in_scope_enis};
 use crate::service_names::ServiceNames;
 use crate::services::{ServiceMatch, ServiceRef};
-use crate::shadow::{PolicyMatchQuery, query_for};
+use crate::shadow::{PolicyMatchQuery, StaticShadows, StaticVerdict, query_for};
 use crate::sources::Source;
 use model::{Settings, Topology};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -85,6 +85,8 @@ pub struct Candidates<'a> {
     /// Claimed destinations whose current state was not read (see [`crate::knowledge`]).
     pub(crate) unread: HashSet<IpAddr>,
     pub(crate) service_names: ServiceNames,
+    /// What the rulebase alone says about each missing allowance (see [`crate::shadow`]).
+    pub(crate) verdicts: HashMap<Allowance, StaticVerdict>,
     queries: Vec<PolicyMatchQuery>,
 }
 
@@ -127,7 +129,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         scope,
         rules,
         services,
-        objects: _,
+        objects,
     } = input;
     let mut names = HashSet::with_capacity(rules.len());
     if let Some(duplicate) = rules.iter().find(|r| !names.insert(r.name.as_str())) {
@@ -260,11 +262,19 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         missing,
         unread,
         service_names,
+        verdicts: HashMap::new(),
         queries: Vec::new(),
     };
-    let queries: BTreeSet<PolicyMatchQuery> = candidates
+    let shadows = StaticShadows::new(rules, bottom, services, objects, settings);
+    candidates.verdicts = candidates
         .missing()
-        .filter_map(|allowance| query_for(&allowance, settings))
+        .map(|allowance| (allowance, shadows.decide(&allowance)))
+        .collect();
+    let queries: BTreeSet<PolicyMatchQuery> = candidates
+        .verdicts
+        .iter()
+        .filter(|(_, verdict)| **verdict == StaticVerdict::Undecidable)
+        .filter_map(|(allowance, _)| query_for(allowance, settings))
         .collect();
     candidates.queries = queries.into_iter().collect();
     Ok(candidates)

@@ -16,7 +16,7 @@ use crate::explanation::{Explanation, head_matches};
 use crate::operation::{Operation, Plan, ShadowedAllowance, order};
 use crate::ownership::{NameAllocator, NamedAfter};
 use crate::services::{PortService, ServiceMatch, ServiceRef};
-use crate::shadow::{PolicyAnswers, query_for, shadowing_rule};
+use crate::shadow::{PolicyAnswers, StaticVerdict, query_for, shadowing_rule};
 use crate::sources::Source;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
@@ -155,9 +155,16 @@ impl<'c, 'a> Assembler<'c, 'a> {
                     destination: slot.0,
                     service: slot.1,
                 };
-                let shadow = query_for(&allowance, c.input.settings).and_then(|query| {
-                    shadowing_rule(answers.get(&query), c.input.rules, &positions, c.bottom)
-                });
+                let shadow = match c.verdicts.get(&allowance) {
+                    Some(StaticVerdict::Covered { rule }) => {
+                        Some(c.input.rules[*rule].name.as_str())
+                    }
+                    Some(StaticVerdict::Undecidable) => query_for(&allowance, c.input.settings)
+                        .and_then(|query| {
+                            shadowing_rule(answers.get(&query), c.input.rules, &positions, c.bottom)
+                        }),
+                    Some(StaticVerdict::NotCovered) | None => None,
+                };
                 match shadow {
                     Some(rule) => self.plan.shadowed.push(ShadowedAllowance {
                         allowance,

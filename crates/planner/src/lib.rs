@@ -2,7 +2,7 @@
 //! the firewall's rules and service objects to the ordered operations that make the managed
 //! rules allow exactly what the security groups allow for traffic through the firewall.
 //!
-//! No IO, no clocks, no randomness. Two phases, because shadow checks need the firewall:
+//! No IO, no clocks, no randomness. Two phases, because some shadow checks need the firewall:
 //! [`plan_candidates`] computes the candidate changes and the policy-match questions they need
 //! ([`Candidates::queries`]); [`Candidates::finish`] takes the answers and returns the [`Plan`].
 //! [`plan`] runs both with an answering function. The planner never selects a rule or service
@@ -26,9 +26,17 @@
 //!   no longer desired on its interfaces. An instance key also finds rules pointing at the
 //!   instance through their description (`to <instance> <eni>`), so a terminated instance's
 //!   group-named rules go with it.
-//! - **Shadowing** is conservative (see [`shadow`]): only one-flow allowances (a host source and
-//!   one App-ID on one port or protocol) are asked about; a CIDR, `any`, a port range or
-//!   application `any` is always given a rule.
+//! - **Shadowing** is exact (see [`shadow`], [`policy`]): a missing allowance gets no rule when
+//!   an enabled, unmanaged allow rule above the bottom rule matches all of it and no enabled
+//!   rule above that one with another action matches any of it. Decided from the rules and
+//!   objects read (zones incl. `any`, negation, addresses, CIDRs, ranges, wildcards, address
+//!   objects and nested static groups, App-IDs on their default ports from the planner's table,
+//!   services and nested service groups; a schedule, user, category, HIP or rule-type condition
+//!   means the rule never covers and, with another action, always meets), without asking the
+//!   device. Only what the read cannot decide (FQDN objects, dynamic groups, EDLs, applications
+//!   outside the table, unresolved names) is asked with `test security-policy-match`, and only
+//!   for an allowance that is one flow (host source, one App-ID on one port or protocol); a
+//!   wider undecidable allowance, or one only partly covered, always gets its rule.
 //! - **Placement**: the managed block is the run of owned rules directly above the bottom rule.
 //!   Rules in it are never moved; an owned rule in scope outside it (including when an admin
 //!   put an unmanaged rule inside the block) is moved back directly above the bottom rule.
@@ -47,6 +55,7 @@ pub mod focus;
 mod knowledge;
 pub mod operation;
 pub mod ownership;
+pub mod policy;
 pub mod scope;
 pub mod service_names;
 pub mod services;
@@ -67,7 +76,7 @@ pub use focus::Scope;
 pub use knowledge::read_targets;
 pub use operation::{Operation, Plan, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
-pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery};
+pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, StaticVerdict};
 pub use sources::Source;
 
 /// Both phases in one call: `answer` is asked each policy-match question once.

@@ -4,7 +4,11 @@
 //! [`Plan`] the way PAN-OS would (created rules are appended, moves place a rule before the
 //! bottom rule, a service object cannot be deleted while a rule, a service group or another
 //! rulebase refers to it, a rule cannot refer to a missing service; the rule changes land as
-//! one atomic batch and cleanup deletes one by one after them), and answers policy-match queries by first match over its enabled rules.
+//! one atomic batch and cleanup deletes one by one after them), and answers policy-match
+//! queries by first match over its enabled rules, with the device's object semantics (address
+//! objects, ranges, wildcards and groups, service objects and groups, negation; FQDNs, dynamic
+//! groups and EDLs from [`Resolutions`]), one flow at a time by brute force ([`evaluator`],
+//! independent of the planner's [`crate::policy`]).
 //! It is a model for checking the planner, never used to plan in production.
 
 use crate::coverage::read_owned;
@@ -13,13 +17,16 @@ use crate::firewall::{DeviceObjects, ObservedRule, ObservedService, RuleAction};
 use crate::focus::Scope;
 use crate::operation::{Operation, Plan};
 use crate::ownership::owned_name;
-use crate::services::{PortService, application_default_flows};
+use crate::services::PortService;
 use crate::shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, query_for, shadowing_rule};
 use crate::{PlanError, PlanInput, plan_candidates};
-use ipnet::IpNet;
+use evaluator::Evaluator;
+pub use evaluator::Resolutions;
 use model::{Settings, Topology};
 use std::collections::{BTreeSet, HashMap};
-use std::net::IpAddr;
+
+pub mod evaluator;
+pub mod flows;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplyError {
@@ -43,6 +50,8 @@ pub struct InMemoryFirewall {
     pub rules: Vec<ObservedRule>,
     pub services: Vec<ObservedService>,
     pub objects: DeviceObjects,
+    /// What only the device resolves: FQDN objects, dynamic groups, EDLs, by name.
+    pub resolved: Resolutions,
 }
 
 impl InMemoryFirewall {
@@ -51,7 +60,59 @@ impl InMemoryFirewall {
             rules,
             services,
             objects: DeviceObjects::default(),
+            resolved: Resolutions::new(),
         }
+    }
+
+    fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator {
+            services: &self.services,
+            objects: &self.objects,
+            resolved: &self.resolved,
+        }
+    }
+
+    /// The sampled flows of `allowance` (see [`flows`]).
+    pub fn sample_flows(
+        &self,
+        allowance: &Allowance,
+        settings: &Settings,
+    ) -> Vec<PolicyMatchQuery> {
+        flows::sample(
+            allowance,
+            settings,
+            &self.rules,
+            &self.services,
+            &self.objects,
+            &self.resolved,
+        )
+    }
+
+    /// Brute force: the first sampled flow of `allowance` whose first match is not an
+    /// unmanaged allow rule above the bottom rule, or `None` when every one is.
+    pub fn flow_not_shadowed(
+        &self,
+        allowance: &Allowance,
+        settings: &Settings,
+    ) -> Option<PolicyMatchQuery> {
+        let Some(bottom) = self.position(&settings.bottom_rule) else {
+            return self.sample_flows(allowance, settings).into_iter().next();
+        };
+        let evaluator = self.evaluator();
+        self.sample_flows(allowance, settings)
+            .into_iter()
+            .find(|flow| {
+                let first = self
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .find(|(_, rule)| !rule.disabled && evaluator.matches(rule, flow));
+                !first.is_some_and(|(position, rule)| {
+                    position < bottom
+                        && rule.action == RuleAction::Allow
+                        && owned_name(rule, &settings.managed_tag).is_none()
+                })
+            })
     }
 
     /// Plan against this firewall: phase one, answer every query here, phase two.
@@ -189,50 +250,14 @@ impl InMemoryFirewall {
 
     /// First match over enabled rules, as `test security-policy-match` answers.
     pub fn policy_match(&self, query: &PolicyMatchQuery) -> PolicyMatch {
+        let evaluator = self.evaluator();
         self.rules
             .iter()
-            .find(|rule| !rule.disabled && self.rule_matches(rule, query))
+            .find(|rule| !rule.disabled && evaluator.matches(rule, query))
             .map_or(PolicyMatch::NoMatch, |rule| PolicyMatch::Rule {
                 name: rule.name.clone(),
                 action: rule.action,
             })
-    }
-
-    fn rule_matches(&self, rule: &ObservedRule, q: &PolicyMatchQuery) -> bool {
-        let zone = |zones: &[String], zone: &str| zones.iter().any(|z| z == "any" || z == zone);
-        let address = |members: &[String], negate: bool, address: IpAddr| {
-            members.iter().any(|m| member_contains(m, address)) != negate
-        };
-        let application = match &q.application {
-            Some(app) => rule.applications.iter().any(|a| a == "any" || a == app),
-            None => rule.applications.iter().any(|a| a == "any"),
-        };
-        zone(&rule.from_zones, &q.from_zone)
-            && zone(&rule.to_zones, &q.to_zone)
-            && address(&rule.sources, rule.negate_source, q.source)
-            && address(&rule.destinations, rule.negate_destination, q.destination)
-            && application
-            && rule.services.iter().any(|s| self.service_matches(s, q))
-    }
-
-    fn service_matches(&self, service: &str, q: &PolicyMatchQuery) -> bool {
-        match service {
-            "any" => true,
-            "application-default" => q.application.as_deref().is_some_and(|app| {
-                application_default_flows(app)
-                    .iter()
-                    .any(|&(protocol, port)| {
-                        protocol == q.protocol && (port.is_none() || port == q.port)
-                    })
-            }),
-            name => self.services.iter().any(|s| {
-                s.name == name
-                    && s.protocol.number() == q.protocol
-                    && q.port.is_some_and(|port| {
-                        crate::firewall::parse_port_spec(&s.ports).is_some_and(|r| r.contains(port))
-                    })
-            }),
-        }
     }
 
     /// Every allowance the managed rules hold; an error names a managed rule that is not in
@@ -326,14 +351,4 @@ impl InMemoryFirewall {
             conditions: Default::default(),
         }
     }
-}
-
-fn member_contains(member: &str, address: IpAddr) -> bool {
-    if member == "any" {
-        return true;
-    }
-    if let Ok(net) = member.parse::<IpNet>() {
-        return net.contains(&address);
-    }
-    member.parse::<IpAddr>().is_ok_and(|a| a == address)
 }

@@ -25,11 +25,25 @@ fn two_servers() -> model::Topology {
         .build()
 }
 
+fn with_fqdn_partner(firewall: &mut planner::testing::InMemoryFirewall) {
+    firewall.objects.addresses.push(planner::ObservedAddress {
+        name: "partner".into(),
+        value: planner::AddressValue::Fqdn("partner.example.com".into()),
+        tags: Vec::new(),
+    });
+}
+
 #[test]
 fn only_single_flow_allowances_are_asked_about() {
     let topology = two_servers();
     let settings = settings();
-    let firewall = empty_firewall();
+    let mut firewall = empty_firewall();
+    // An operator rule only the device can evaluate (an FQDN source): static analysis cannot
+    // decide, so one-flow allowances are asked about and wider ones are not.
+    with_fqdn_partner(&mut firewall);
+    firewall
+        .rules
+        .insert(0, unmanaged_allow("partner", "partner", "any", "any"));
     let scope = sync();
     let candidates = plan_candidates(PlanInput {
         topology: &topology,
@@ -66,11 +80,13 @@ fn an_answer_naming_an_unmanaged_allow_above_the_bottom_shadows_and_anything_els
     let topology = two_servers();
     let settings = settings();
     let mut firewall = empty_firewall();
+    // FQDN sources: only the device can tell what these rules match, so the answers decide.
+    with_fqdn_partner(&mut firewall);
     firewall
         .rules
-        .insert(0, unmanaged_allow("ops", "192.0.2.1", "10.9.9.9", "ssh"));
+        .insert(0, unmanaged_allow("ops", "partner", "any", "ssh"));
     firewall.rules.insert(1, {
-        let mut deny = unmanaged_allow("block", "192.0.2.1", "10.9.9.9", "ssh");
+        let mut deny = unmanaged_allow("block", "partner", "any", "ssh");
         deny.action = RuleAction::Deny;
         deny
     });

@@ -2,6 +2,7 @@
 //! firewall, apply, and check convergence.
 #![allow(dead_code)]
 
+pub mod operators;
 pub mod oracle;
 pub mod world;
 

@@ -234,7 +234,10 @@ fn read(root: &Element, req: &ApiRequest, candidate: bool) -> Result<Reply, ApiF
     }))
 }
 
-/// `multi-config`: every sub-action or none; nested responses; code 13 on failure.
+/// `multi-config`: every sub-action or none; nested responses; code 13 on failure. With
+/// `strict-transactional=yes`: refused (code 13 `A commit is in progress.` [?]) while any
+/// admin's commit is queued or running, else the caller's own uncommitted changes are reverted
+/// first and the batch applied atomically (a failed batch leaves even the revert undone [?]).
 fn multi_config(state: &mut SimState, req: &ApiRequest, admin: &str) -> Result<Reply, ApiFailure> {
     let root = elements_param(req)?
         .into_iter()
@@ -257,7 +260,19 @@ fn multi_config(state: &mut SimState, req: &ApiRequest, admin: &str) -> Result<R
         ids.push(child.attr("id").map(str::to_string));
     }
     state.locks.check_write(admin)?;
-    let (results, ok) = state.store.write_all(admin, ops);
+    let (results, ok) = if req.param("strict-transactional") == Some("yes") {
+        // PAN-OS API guide, "Multi-config request": a strict request fails while a commit is
+        // running or pending, and first reverts the caller's own uncommitted changes.
+        if state.jobs.commit_outstanding() {
+            return Err(ApiFailure::new(
+                code::OPERATION_FAILED,
+                "A commit is in progress.",
+            ));
+        }
+        state.store.write_all_strict(admin, ops)?
+    } else {
+        state.store.write_all(admin, ops)
+    };
     let mut inner = String::new();
     for (result, id) in results.iter().zip(&ids) {
         let id_attr = id

@@ -39,6 +39,13 @@
 //!   admin's config lock answer code 14 `Configuration is locked by X`.
 //! - `move` of an entry already in place answers an error without code:
 //!   `X is already at the top` / `X is already at the bottom`.
+//! - Deletes of referenced objects are refused per the referring fields listed in
+//!   [`references`]; a `strict-transactional=yes` multi-config is refused with code 13
+//!   `A commit is in progress.` while any commit is queued or running, and a failed strict batch
+//!   also undoes its revert of the caller's changes.
+//! - `show config list admins` and `revert config partial admin` answer the shapes in
+//!   docs/simulator-fidelity.md (texts inferred); roles are not modelled, every admin is a
+//!   superuser.
 //! - Policy match: criteria left out of the query only match rules that accept anything.
 //! - Applications are not validated (no App-ID catalogue).
 

@@ -1,5 +1,6 @@
-//! `type=op` commands a firewall client needs: system info, jobs, pending changes, locks,
-//! security-policy-match, config show/revert, validate, clock.
+//! `type=op` commands a firewall client needs: system info, jobs, pending changes and the admins
+//! who made them, locks, security-policy-match, config show, revert (all, or one admin's
+//! changes), validate, clock.
 //!
 //! This module must never change configuration except through the store's revert.
 
@@ -62,7 +63,9 @@ pub fn op(
             ok(response::op_result(&state.locks.show(LockKind::Commit)))
         }
         ["request", "config-lock" | "commit-lock", ..] => lock_request(state, &cmd, admin, &scope),
+        ["show", "config", "list"] => list_changes(state, &cmd),
         ["show", "config", ..] => show_config(state, &cmd),
+        ["revert", "config", ..] => revert_config(state, &cmd),
         ["load", "config", ..] => {
             let from = cmd.descend(&["config", "from"]).map(|f| f.text.as_str());
             if from != Some("running-config.xml") {
@@ -184,6 +187,54 @@ fn lock_request(
         return Err(ApiFailure::malformed("Malformed Request"));
     };
     Ok(Reply::ok(response::op_text(&text)))
+}
+
+/// `show config list admins` [?]: the admins with uncommitted changes,
+/// `<result><admins><member>admin</member>…</admins></result>` (`<admins/>` when none).
+fn list_changes(state: &SimState, cmd: &Element) -> Result<Reply, ApiFailure> {
+    let what = cmd
+        .descend(&["config", "list"])
+        .and_then(|l| l.children.first());
+    if what.map(|w| w.name.as_str()) != Some("admins") {
+        return Err(ApiFailure::new(
+            code::INVALID_COMMAND,
+            " show -> config -> list is incomplete",
+        ));
+    }
+    let mut admins = Element::new("admins");
+    for a in state.store.admins_with_changes() {
+        admins.push(Element::leaf("member", a));
+    }
+    Ok(Reply::ok(response::op_result(&admins)))
+}
+
+/// `revert config` (every uncommitted change) and `revert config partial admin NAME…` (PAN-OS
+/// 8.0+: only those admins' changes). Nothing to revert is success too. Every simulated admin
+/// is a superuser, so reverting another admin's changes is allowed (roles are not modelled).
+fn revert_config(state: &mut SimState, cmd: &Element) -> Result<Reply, ApiFailure> {
+    let config = cmd
+        .child("config")
+        .ok_or_else(|| ApiFailure::malformed("Malformed Request"))?;
+    let Some(partial) = config.child("partial") else {
+        state.store.revert();
+        return Ok(Reply::ok(response::op_text(
+            "Candidate configuration reverted",
+        )));
+    };
+    let admins = partial.members("admin");
+    if admins.is_empty() {
+        return Err(ApiFailure::new(
+            code::INVALID_COMMAND,
+            " revert -> config -> partial -> admin is missing",
+        ));
+    }
+    for admin in &admins {
+        state.store.revert_admin(admin)?;
+    }
+    Ok(Reply::ok(response::op_text(&format!(
+        "Changes of administrators {} reverted",
+        admins.join(",")
+    ))))
 }
 
 fn show_config(state: &SimState, cmd: &Element) -> Result<Reply, ApiFailure> {

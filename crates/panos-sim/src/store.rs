@@ -16,7 +16,7 @@ use crate::failure::{ApiFailure, code};
 use crate::references::{reference_lines, referrers, rename_references};
 use crate::validate::{Stage, affected_objects, check_objects};
 use crate::xml::Element;
-use crate::xpath::{XPath, node_at};
+use crate::xpath::{NodePath, XPath, node_at};
 
 /// One `type=config` write, in a form that can be replayed onto another tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,18 +96,7 @@ pub fn apply_write(root: &mut Element, op: &WriteOp, sw_major: u32) -> Result<Ap
             if targets.is_empty() {
                 return Ok(Applied::Absent);
             }
-            for t in &targets {
-                let refs = referrers(root, t);
-                if !refs.is_empty() {
-                    let name = node_at(root, t)
-                        .and_then(|n| n.entry_name())
-                        .unwrap_or_default();
-                    return Err(ApiFailure::with_lines(
-                        code::REFERENCE_COUNT_NOT_ZERO,
-                        reference_lines(root, name, &refs),
-                    ));
-                }
-            }
+            refuse_referenced_deletes(root, &targets)?;
             actions::delete(root, targets);
         }
         WriteOp::Move { xpath, whereto } => {
@@ -120,7 +109,7 @@ pub fn apply_write(root: &mut Element, op: &WriteOp, sw_major: u32) -> Result<Ap
                 .and_then(|n| n.entry_name())
                 .unwrap_or_default()
                 .to_string();
-            let refs = referrers(root, &target);
+            let refs = referrers(root, &target, &[]);
             actions::rename(root, &target, new_name)?;
             rename_references(root, &refs, &old, new_name);
             let lines = check_objects(root, &[target], Stage::Set, sw_major);
@@ -143,6 +132,41 @@ pub fn apply_write(root: &mut Element, op: &WriteOp, sw_major: u32) -> Result<Ap
         }
     }
     Ok(Applied::Changed)
+}
+
+/// Code 10 when anything outside the deleted nodes names an object being deleted: the
+/// selected entries themselves, or the object entries of a selected list container.
+fn refuse_referenced_deletes(root: &Element, targets: &[NodePath]) -> Result<(), ApiFailure> {
+    for t in targets {
+        let Some(node) = node_at(root, t) else {
+            continue;
+        };
+        let objects: Vec<NodePath> = if node.entry_name().is_some() {
+            vec![t.clone()]
+        } else {
+            (0..node.children.len())
+                .filter(|&i| node.children[i].entry_name().is_some())
+                .map(|i| {
+                    let mut p = t.clone();
+                    p.push(i);
+                    p
+                })
+                .collect()
+        };
+        for object in &objects {
+            let refs = referrers(root, object, targets);
+            if !refs.is_empty() {
+                let name = node_at(root, object)
+                    .and_then(|n| n.entry_name())
+                    .unwrap_or_default();
+                return Err(ApiFailure::with_lines(
+                    code::REFERENCE_COUNT_NOT_ZERO,
+                    reference_lines(root, name, &refs),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn validate_touched(
@@ -316,6 +340,25 @@ impl ConfigStore {
         (results, true)
     }
 
+    /// `multi-config` with `strict-transactional=yes` (the caller has checked that no commit is
+    /// queued or running): first reverts `admin`'s own uncommitted changes, then applies `ops`
+    /// atomically. If any op fails, the revert is undone too: the request changes nothing [?].
+    pub fn write_all_strict(
+        &mut self,
+        admin: &str,
+        ops: Vec<WriteOp>,
+    ) -> Result<(Vec<Result<Applied, ApiFailure>>, bool), ApiFailure> {
+        let snapshot = (self.candidate.clone(), self.changes.clone(), self.next_seq);
+        self.revert_admin(admin)?;
+        let (results, ok) = self.write_all(admin, ops);
+        if !ok {
+            self.candidate = snapshot.0;
+            self.changes = snapshot.1;
+            self.next_seq = snapshot.2;
+        }
+        Ok((results, ok))
+    }
+
     pub fn pending_changes(&self) -> bool {
         self.candidate != self.running
     }
@@ -336,6 +379,45 @@ impl ConfigStore {
     /// Forgets committed changes.
     pub fn mark_committed(&mut self, seqs: &[u64]) {
         self.changes.retain(|c| !seqs.contains(&c.seq));
+    }
+
+    /// Admins with uncommitted changes, in the order of their first change.
+    pub fn admins_with_changes(&self) -> Vec<String> {
+        let mut admins: Vec<String> = Vec::new();
+        for c in &self.changes {
+            if !admins.contains(&c.admin) {
+                admins.push(c.admin.clone());
+            }
+        }
+        admins
+    }
+
+    /// `revert config partial admin NAME`: drops `admin`'s uncommitted changes and rebuilds the
+    /// candidate as running plus everyone else's changes, replayed in order. Refused (candidate
+    /// unchanged) when another admin's change depends on one being reverted. Returns whether
+    /// anything was reverted.
+    pub fn revert_admin(&mut self, admin: &str) -> Result<bool, ApiFailure> {
+        if !self.changes.iter().any(|c| c.admin == admin) {
+            return Ok(false);
+        }
+        let kept: Vec<Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.admin != admin)
+            .cloned()
+            .collect();
+        let (tree, _skipped_moves) = self.replay_on_running(&kept).map_err(|mut lines| {
+            lines.insert(
+                0,
+                format!(
+                    "Cannot revert changes of {admin}: other administrators' changes depend on them"
+                ),
+            );
+            ApiFailure::with_lines(code::OPERATION_FAILED, lines)
+        })?;
+        self.candidate = tree;
+        self.changes = kept;
+        Ok(true)
     }
 
     /// `load config from running-config.xml`: the candidate becomes running again.

@@ -7,7 +7,9 @@ mod support;
 
 use palosync::firewall::{CommitReport, FirewallError, Revert};
 use panos::{Location, ServiceGroup};
-use planner::{Explanation, Operation, Plan, PortProtocol, RuleAction, RuleContent, ServiceContent};
+use planner::{
+    Explanation, Operation, Plan, PortProtocol, RuleAction, RuleContent, ServiceContent,
+};
 use serde_json::json;
 use std::time::Duration;
 use support::moto::{cidr, tcp};
@@ -73,10 +75,13 @@ async fn a_refused_service_delete_no_longer_wedges_revokes() {
     let mut h = Harness::new("eu-central-2").await;
     authorize(&mut h, 8443, CLIENTS).await;
     let group = h.vpc.web_group.clone();
-    h.event("AuthorizeSecurityGroupIngress", permission(&group, 8443, CLIENTS))
-        .await
-        .1
-        .expect("authorize reconciles");
+    h.event(
+        "AuthorizeSecurityGroupIngress",
+        permission(&group, 8443, CLIENTS),
+    )
+    .await
+    .1
+    .expect("authorize reconciles");
     let rule = h
         .managed_rules()
         .await
@@ -119,9 +124,15 @@ async fn a_refused_service_delete_no_longer_wedges_revokes() {
     assert_eq!(written.actions, 1, "{written:?}");
     assert_eq!(written.leftovers.len(), 1, "{written:?}");
     let leftover = &written.leftovers[0];
-    assert_eq!((leftover.kind, leftover.name.as_str()), ("service", "tcp_8443"));
+    assert_eq!(
+        (leftover.kind, leftover.name.as_str()),
+        ("service", "tcp_8443")
+    );
     assert!(
-        leftover.lines.iter().any(|l| l.contains("cannot be deleted")),
+        leftover
+            .lines
+            .iter()
+            .any(|l| l.contains("cannot be deleted")),
         "the device's reason is reported: {leftover:?}"
     );
     let committed = firewall
@@ -129,7 +140,10 @@ async fn a_refused_service_delete_no_longer_wedges_revokes() {
         .await
         .expect("the rule change commits");
     assert!(matches!(committed, CommitReport::Committed { .. }));
-    assert!(!running_names(&h).contains(&rule.name), "revoked rule is gone");
+    assert!(
+        !running_names(&h).contains(&rule.name),
+        "revoked rule is gone"
+    );
     assert!(service_names(&h.sim.running_config_xml()), "service kept");
 }
 
@@ -141,10 +155,13 @@ async fn a_revoke_lands_while_an_operator_group_still_uses_its_service() {
     let mut h = Harness::new("eu-south-2").await;
     authorize(&mut h, 8443, CLIENTS).await;
     let group = h.vpc.web_group.clone();
-    h.event("AuthorizeSecurityGroupIngress", permission(&group, 8443, CLIENTS))
-        .await
-        .1
-        .expect("authorize reconciles");
+    h.event(
+        "AuthorizeSecurityGroupIngress",
+        permission(&group, 8443, CLIENTS),
+    )
+    .await
+    .1
+    .expect("authorize reconciles");
     let bob = h.bob();
     bob.create(
         &Location::vsys("vsys1"),
@@ -162,7 +179,10 @@ async fn a_revoke_lands_while_an_operator_group_still_uses_its_service() {
     revoke(&mut h, 8443, CLIENTS).await;
     for attempt in 0..2 {
         let (report, result) = h
-            .event("RevokeSecurityGroupIngress", permission(&group, 8443, CLIENTS))
+            .event(
+                "RevokeSecurityGroupIngress",
+                permission(&group, 8443, CLIENTS),
+            )
             .await;
         result.unwrap_or_else(|e| panic!("revoke {attempt} reconciles: {e}"));
         let execution = report.execution.expect("reconciled");
@@ -179,7 +199,10 @@ async fn a_revoke_lands_while_an_operator_group_still_uses_its_service() {
             "the revoked permission is no longer allowed (attempt {attempt})"
         );
     }
-    assert!(service_names(&h.sim.running_config_xml()), "bob's group keeps it");
+    assert!(
+        service_names(&h.sim.running_config_xml()),
+        "bob's group keeps it"
+    );
 
     bob.delete_entry::<ServiceGroup>(&Location::vsys("vsys1"), "web-ports")
         .await
@@ -226,10 +249,17 @@ async fn full_commit_does_not_push_another_admins_pending_rule() {
     authorize(&mut h, 8443, CLIENTS).await;
     let group = h.vpc.web_group.clone();
     let (_, result) = h
-        .event("AuthorizeSecurityGroupIngress", permission(&group, 8443, CLIENTS))
+        .event(
+            "AuthorizeSecurityGroupIngress",
+            permission(&group, 8443, CLIENTS),
+        )
         .await;
     let error = result.expect_err("a full commit would push bob's rule");
-    assert_eq!(error.error_type(), "OtherAdminsHavePendingChanges", "{error}");
+    assert_eq!(
+        error.error_type(),
+        "OtherAdminsHavePendingChanges",
+        "{error}"
+    );
     assert!(error.to_string().contains(BOB), "{error}");
     assert_eq!(h.sim.stats().commits_enqueued, commits);
     assert!(!running_names(&h).contains(&"bob-allow-all".to_owned()));
@@ -243,7 +273,10 @@ async fn full_commit_does_not_push_another_admins_pending_rule() {
 async fn a_run_with_nothing_to_do_commits_nothing_of_another_admins() {
     let mut h = Harness::new("ap-southeast-3").await;
     let web1 = h.vpc.web1.clone();
-    h.event("StartInstances", start(&web1)).await.1.expect("start");
+    h.event("StartInstances", start(&web1))
+        .await
+        .1
+        .expect("start");
     bob_stages_allow_all(&h, "bob-allow-all").await;
     let commits = h.sim.stats().commits_enqueued;
     let (report, result) = h.event("StartInstances", start(&web1)).await;
@@ -345,8 +378,16 @@ async fn multi_batch_writes_survive_strict_transactional() {
         );
     }
     let names = running_names(&h);
-    assert_eq!(names.last().map(String::as_str), Some("Clean up"), "{names:?}");
-    assert_eq!(names.first().map(String::as_str), Some(OPERATOR_RULE), "{names:?}");
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("Clean up"),
+        "{names:?}"
+    );
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some(OPERATOR_RULE),
+        "{names:?}"
+    );
 }
 
 #[tokio::test]
@@ -364,7 +405,10 @@ async fn a_failed_commits_pending_rule_survives_the_next_runs_write() {
     authorize(&mut h, 8443, CLIENTS).await;
     let group = h.vpc.web_group.clone();
     let (report, result) = h
-        .event("AuthorizeSecurityGroupIngress", permission(&group, 8443, CLIENTS))
+        .event(
+            "AuthorizeSecurityGroupIngress",
+            permission(&group, 8443, CLIENTS),
+        )
         .await;
     result.expect("authorize reconciles");
     assert!(!report.execution.expect("ran").strict_batch);
@@ -373,7 +417,11 @@ async fn a_failed_commits_pending_rule_survives_the_next_runs_write() {
         managed.iter().any(|r| r.name.starts_with(&web1)),
         "the earlier run's rule was committed, not reverted: {managed:#?}"
     );
-    assert!(managed.iter().any(|r| r.service.iter().any(|s| s == "tcp_8443")));
+    assert!(
+        managed
+            .iter()
+            .any(|r| r.service.iter().any(|s| s == "tcp_8443"))
+    );
 }
 
 fn service(port: u16) -> Operation {
@@ -425,12 +473,14 @@ async fn a_failed_later_batch_leaves_nothing_of_the_plan_behind() {
     };
     let firewall = &h.app.firewall;
     let session = firewall.begin_write().await.expect("admin's key");
-    let result = firewall.apply(&plan, None, &session.key_user, false).await;
+    let result = firewall
+        .apply(&plan, Some("palosync"), &session.key_user, false)
+        .await;
     firewall.end_write(session).await.expect("released");
     match result {
         Err(FirewallError::Write {
-            applied: 2,
-            total: 4,
+            applied: 3,
+            total: 5,
             revert: Revert::Reverted { admin },
             ..
         }) => assert_eq!(admin, ADMIN),

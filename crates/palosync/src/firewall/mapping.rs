@@ -249,7 +249,10 @@ mod tests {
 
     #[test]
     fn objects_and_groups_read_as_the_device_holds_them() {
-        let mut host = AddressObject::new("web", panos::AddressValue::IpRange("10.0.0.1-10.0.0.9".into()));
+        let mut host = AddressObject::new(
+            "web",
+            panos::AddressValue::IpRange("10.0.0.1-10.0.0.9".into()),
+        );
         host.tags.push("ops".into());
         assert_eq!(
             observed_address(&host),

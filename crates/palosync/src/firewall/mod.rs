@@ -60,7 +60,10 @@ pub enum FirewallError {
     #[error(
         "the API key belongs to administrator {key_user}, not PANOS_ADMIN={configured}; refusing to write or commit"
     )]
-    KeyOfAnotherAdmin { key_user: String, configured: String },
+    KeyOfAnotherAdmin {
+        key_user: String,
+        configured: String,
+    },
     #[error(
         "cannot tell which administrator the API key belongs to (the config lock names no holder); refusing to write or commit"
     )]

@@ -21,8 +21,8 @@
 use super::mapping;
 use super::{FirewallError, FirewallState};
 use panos::{
-    AddressGroup, AddressObject, ConfigEntry, Location, SecurityRule, ServiceGroup,
-    ServiceObject, Tag, XmlNode,
+    AddressGroup, AddressObject, ConfigEntry, Location, SecurityRule, ServiceGroup, ServiceObject,
+    Tag, XmlNode,
 };
 use planner::{DeviceObjects, ObjectReference};
 use std::collections::BTreeSet;
@@ -175,6 +175,10 @@ mod tests {
             .map(|r| r.name)
             .collect();
         assert_eq!(names, ["a", "b"]);
-        assert!(security_rules(&XmlNode::new("rulebase")).expect("empty").is_empty());
+        assert!(
+            security_rules(&XmlNode::new("rulebase"))
+                .expect("empty")
+                .is_empty()
+        );
     }
 }

@@ -18,7 +18,7 @@ use super::{Firewall, FirewallError, mapping};
 use panos::{ConfigAction, ConfigEntry, Location, Position, SecurityRule, ServiceObject, Tag};
 use planner::{Operation, Plan};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A managed object the device refused to delete; a later run tries again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,7 +58,10 @@ impl std::fmt::Display for Revert {
         match self {
             Revert::NothingApplied => f.write_str("nothing of this run was applied"),
             Revert::Reverted { admin } => {
-                write!(f, "the earlier batches were reverted (admin {admin}'s uncommitted changes)")
+                write!(
+                    f,
+                    "the earlier batches were reverted (admin {admin}'s uncommitted changes)"
+                )
             }
             Revert::Failed { admin, error } => write!(
                 f,
@@ -132,18 +135,18 @@ pub(super) fn write_units(
         let action = action_for(location, operation);
         match operation {
             Operation::CreateRule { rule, .. } | Operation::ReplaceRule { rule, .. } => {
-                writes.push((&rule.name, action));
+                writes.push((rule.name.as_str(), action));
             }
-            Operation::MoveAboveBottom { name, .. } => moves.push((name, action)),
+            Operation::MoveAboveBottom { name, .. } => moves.push((name.as_str(), action)),
             _ if writes.is_empty() && moves.is_empty() => head.push(vec![action]),
             _ => tail.push(vec![action]),
         }
     }
-    let moved: HashMap<&str, ()> = moves.iter().map(|(name, _)| (*name, ())).collect();
+    let moved: HashSet<&str> = moves.iter().map(|(name, _)| *name).collect();
     let mut written: HashMap<&str, ConfigAction> = HashMap::new();
     let mut units = head;
     for (name, action) in writes {
-        if moved.contains_key(name) {
+        if moved.contains(name) {
             written.insert(name, action);
         } else {
             units.push(vec![action]);
@@ -263,7 +266,7 @@ impl Firewall {
                             Ok(_) => written.actions += 1,
                             Err(refused @ panos::Error::BatchRolledBack { .. }) => {
                                 written.leftovers.push(LeftoverObject {
-                                    kind,
+                                    kind: *kind,
                                     name: name.clone(),
                                     lines: refusal_lines(&refused),
                                 });

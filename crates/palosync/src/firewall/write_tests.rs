@@ -178,5 +178,9 @@ fn batches_fill_up_to_the_size_and_a_tiny_size_still_keeps_pairs() {
     let sizes: Vec<usize> = pack(units.clone(), 5).iter().map(Vec::len).collect();
     assert_eq!(sizes, [4, 4, 2]);
     let sizes: Vec<usize> = pack(units, 1).iter().map(Vec::len).collect();
-    assert_eq!(sizes, [2, 2, 2, 2, 2], "a batch is never smaller than a pair");
+    assert_eq!(
+        sizes,
+        [2, 2, 2, 2, 2],
+        "a batch is never smaller than a pair"
+    );
 }

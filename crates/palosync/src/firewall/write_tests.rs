@@ -95,8 +95,7 @@ fn a_rule_and_its_move_never_land_in_different_batches() {
     assert_eq!(
         described,
         vec![
-            vec!["set palosync"],
-            vec!["set a-1", "move a-1"],
+            vec!["set palosync", "set a-1", "move a-1"],
             vec!["set a-2", "move a-2"],
             vec!["edit a-3", "move a-3"],
         ],

@@ -141,7 +141,7 @@ async fn write(
     pending: &[String],
     create_tag: Option<&str>,
 ) -> Result<bool, FirewallError> {
-    let own_pending = pending.iter().any(|a| *a == session.key_user);
+    let own_pending = pending.contains(&session.key_user);
     let others: Vec<String> = pending
         .iter()
         .filter(|a| **a != session.key_user)

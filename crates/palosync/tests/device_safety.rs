@@ -481,9 +481,14 @@ async fn a_failed_later_batch_leaves_nothing_of_the_plan_behind() {
         Err(FirewallError::Write {
             applied: 3,
             total: 5,
-            revert: Revert::Reverted { admin },
+            revert,
             ..
-        }) => assert_eq!(admin, ADMIN),
+        }) => assert_eq!(
+            *revert,
+            Revert::Reverted {
+                admin: ADMIN.to_owned()
+            }
+        ),
         other => panic!("expected a reverted write, got {other:?}"),
     }
     let candidate = h.sim.candidate_config_xml();

@@ -48,8 +48,8 @@ pub enum FirewallError {
         /// Actions of earlier batches that had been applied before the failure.
         applied: usize,
         total: usize,
-        /// What became of them.
-        revert: Revert,
+        /// What became of them (boxed: keeps the error small).
+        revert: Box<Revert>,
         #[source]
         source: panos::Error,
     },

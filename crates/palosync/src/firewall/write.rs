@@ -242,7 +242,7 @@ impl Firewall {
                 return Err(FirewallError::Write {
                     applied: written.actions,
                     total,
-                    revert,
+                    revert: Box::new(revert),
                     source,
                 });
             }
@@ -266,7 +266,7 @@ impl Firewall {
                             Ok(_) => written.actions += 1,
                             Err(refused @ panos::Error::BatchRolledBack { .. }) => {
                                 written.leftovers.push(LeftoverObject {
-                                    kind: *kind,
+                                    kind,
                                     name: name.clone(),
                                     lines: refusal_lines(&refused),
                                 });

@@ -1,6 +1,9 @@
 //! `palosync check`: everything a first deployment gets wrong, tested before any write —
 //! settings, the key, reachability of the firewall and AWS, and that the zones, profile group
-//! and bottom rule the settings name exist on the firewall. Reads only.
+//! and bottom rule the settings name exist on the firewall, and that the key belongs to
+//! `PANOS_ADMIN` (a partial commit scoped to another admin would push that admin's changes and
+//! never palosync's). Changes nothing: the one write is a config lock, taken to learn the key's
+//! user and released at once.
 
 use crate::app::App;
 use model::ReconcileKey;
@@ -62,6 +65,18 @@ pub async fn run(app: &App) -> Vec<Check> {
         .map_err(|e| e.to_string()),
     ));
     if reachable {
+        let expected = app.config.firewall.admin.as_deref();
+        checks.push(check(
+            "PANOS_ADMIN is the key's user",
+            firewall
+                .verify_key_user()
+                .await
+                .map(|user| match expected {
+                    Some(_) => format!("the API key belongs to {user}"),
+                    None => format!("the API key belongs to {user} (PANOS_ADMIN not set)"),
+                })
+                .map_err(|e| e.to_string()),
+        ));
         let exists = |found: Result<bool, _>, what: String| match found {
             Ok(true) => Ok(format!("{what} exists")),
             Ok(false) => Err(format!("{what} does not exist on the firewall")),

@@ -1,12 +1,19 @@
 //! One reconcile: read the firewall once, plan, ask the shadow questions, write the plan in as few
-//! atomic batches as its size allows (one for any ordinary event), commit once. Level-triggered:
-//! the topology passed in is AWS as it is now, and the scope only narrows what may change.
+//! batches as its size allows (one for any ordinary event), commit once. Level-triggered: the
+//! topology passed in is AWS as it is now, and the scope only narrows what may change.
 //!
-//! Never commits when nothing was written by this run and nothing of a previous run is pending;
-//! never commits anything when a write failed (each batch is atomic on the device, and the one
-//! commit comes after the last batch).
+//! Safety rules this module keeps (issue 12):
+//! - A run that writes or commits first verifies that the key belongs to `PANOS_ADMIN` and holds
+//!   the vsys config lock while writing (item 4).
+//! - It commits only when it wrote something or palosync's own admin has uncommitted changes;
+//!   other admins' pending changes never make it commit. In full-commit mode it refuses to write
+//!   or commit at all while another admin has uncommitted changes (item 3): a full commit would
+//!   push them, and refusing before the write leaves nothing half-applied.
+//! - Object deletes never block rule changes: refused ones are reported as leftovers (item 1).
+//! - Never commits anything when a write failed; a later batch's failure reverts palosync's own
+//!   uncommitted changes (item 9).
 
-use crate::firewall::{CommitReport, Firewall, FirewallError};
+use crate::firewall::{CommitReport, Firewall, FirewallError, LeftoverObject, WriteSession};
 use model::{Settings, Topology};
 use planner::{Plan, PlanError, PlanInput, Scope};
 use serde::Serialize;
@@ -44,8 +51,16 @@ pub struct ExecuteOptions {
 pub struct Execution {
     pub plan: Plan,
     pub policy_match_queries: usize,
-    /// Config actions written in the batch (0 on a dry run or an empty plan).
+    /// Config actions written (0 on a dry run or an empty plan).
     pub actions_written: usize,
+    /// Multi-config requests of the rule changes, and whether that was one strict batch.
+    pub batches: usize,
+    pub strict_batch: bool,
+    /// Managed objects the device refused to delete (still referenced); a later run retries.
+    pub leftovers: Vec<LeftoverObject>,
+    /// The administrator the key belongs to, when this run verified it (runs that write or
+    /// commit).
+    pub key_user: Option<String>,
     /// `None` when nothing needed committing (or on a dry run).
     pub commit: Option<CommitReport>,
     pub dry_run: bool,
@@ -75,6 +90,10 @@ pub async fn reconcile(
         plan,
         policy_match_queries: queries,
         actions_written: 0,
+        batches: 0,
+        strict_batch: false,
+        leftovers: Vec::new(),
+        key_user: None,
         commit: None,
         dry_run: options.dry_run,
     };
@@ -82,14 +101,25 @@ pub async fn reconcile(
         return Ok(execution);
     }
 
-    let needs_commit = if execution.plan.is_empty() {
-        // A previous run may have written a batch whose commit failed or outlived its deadline.
-        firewall.has_pending_changes().await?
-    } else {
-        let create_tag = (!state.managed_tag_exists).then_some(settings.managed_tag.as_str());
-        execution.actions_written = firewall.apply(&execution.plan, create_tag).await?;
-        true
+    let create_tag = (!state.managed_tag_exists && !execution.plan.operations.is_empty())
+        .then_some(settings.managed_tag.as_str());
+    let writes = !execution.plan.is_empty();
+    let pending = firewall.admins_with_pending_changes().await?;
+    let nothing_of_ours_pending = match firewall.admin() {
+        Some(admin) => !pending.iter().any(|a| a == admin),
+        None => pending.is_empty(),
     };
+    if !writes && nothing_of_ours_pending {
+        // Other admins' uncommitted changes are theirs to commit.
+        return Ok(execution);
+    }
+
+    let session = firewall.begin_write().await?;
+    execution.key_user = Some(session.key_user.clone());
+    let written = write(firewall, &mut execution, &session, &pending, create_tag).await;
+    let released = firewall.end_write(session).await;
+    let needs_commit = written?;
+    released?;
     if needs_commit {
         let budget = options
             .deadline
@@ -100,6 +130,40 @@ pub async fn reconcile(
         execution.commit = Some(firewall.commit(&description, budget).await?);
     }
     Ok(execution)
+}
+
+/// Under the lock: refuse a full commit over others' pending changes, write, and say whether a
+/// commit is needed (this run wrote, or palosync's admin has uncommitted changes).
+async fn write(
+    firewall: &Firewall,
+    execution: &mut Execution,
+    session: &WriteSession,
+    pending: &[String],
+    create_tag: Option<&str>,
+) -> Result<bool, FirewallError> {
+    let own_pending = pending.contains(&session.key_user);
+    let others: Vec<String> = pending
+        .iter()
+        .filter(|a| **a != session.key_user)
+        .cloned()
+        .collect();
+    let writes = !execution.plan.is_empty();
+    if !writes && !own_pending {
+        return Ok(false);
+    }
+    if firewall.full_commit() && !others.is_empty() {
+        return Err(FirewallError::OtherAdminsPending { admins: others });
+    }
+    if writes {
+        let written = firewall
+            .apply(&execution.plan, create_tag, &session.key_user, own_pending)
+            .await?;
+        execution.actions_written = written.actions;
+        execution.batches = written.batches;
+        execution.strict_batch = written.strict;
+        execution.leftovers = written.leftovers;
+    }
+    Ok(execution.actions_written > 0 || own_pending)
 }
 
 /// `palosync: 3 changes (StartInstances 4b2c… by arn:…)`, kept short for the commit log.

@@ -113,6 +113,18 @@ impl Report {
             for note in &plan.notes {
                 let _ = writeln!(out, "    note: {note}");
             }
+            for op in &plan.cleanup {
+                let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
+            }
+            for leftover in &execution.leftovers {
+                let _ = writeln!(
+                    out,
+                    "    left behind: {} {} (retried next run): {}",
+                    leftover.kind,
+                    leftover.name,
+                    leftover.lines.join(" ")
+                );
+            }
             let commit = match &execution.commit {
                 None if execution.dry_run => "none (dry run)".to_owned(),
                 None => "none (nothing to change)".to_owned(),

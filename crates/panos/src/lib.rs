@@ -13,7 +13,9 @@
 //!   typed entries ([`SecurityRule`], [`ServiceObject`], [`AddressObject`], [`Tag`]) through
 //!   [`Client::list`], [`Client::get_entry`], [`Client::create`], [`Client::replace`], ….
 //! - **Operations**: [`Client::system_info`], [`Client::policy_match`], [`Client::commit`],
-//!   [`Client::wait_for_job`], [`Client::commit_and_wait`], [`Client::pending_changes`], locks.
+//!   [`Client::wait_for_job`], [`Client::commit_and_wait`], [`Client::pending_changes`],
+//!   [`Client::admins_with_pending_changes`], [`Client::revert_admin_changes`], locks (acquiring
+//!   one names the key's user: [`Acquired`]).
 //! - **Errors**: one enum, [`Error`]; retries with backoff and jitter ([`RetryPolicy`]) only for
 //!   reads and idempotent writes, only on transient causes, bounded by a deadline.
 //! - **Counters**: [`Client::stats`] counts round trips by [`RequestKind`].
@@ -37,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admins;
 mod client;
 mod commit;
 mod config;
@@ -63,11 +66,11 @@ pub use commit::{
 pub use config::{Deleted, Position};
 pub use error::{Error, LockKind, TransportKind};
 pub use key::ApiKey;
-pub use locks::{LockInfo, LockScope, Released};
+pub use locks::{Acquired, LockInfo, LockScope, Released};
 pub use multi::{ActionResult, ConfigAction, MultiConfigResult};
 pub use objects::{
-    AddressObject, AddressValue, ConfigEntry, ProfileSetting, RuleAction, RuleType, SecurityRule,
-    ServiceObject, ServicePorts, ServiceProtocol, Tag,
+    AddressGroup, AddressObject, AddressValue, ConfigEntry, ProfileSetting, RuleAction, RuleType,
+    SecurityRule, ServiceGroup, ServiceObject, ServicePorts, ServiceProtocol, Tag,
 };
 pub use op::{SoftwareVersion, SystemInfo};
 pub use policy_match::{PolicyMatch, PolicyMatchQuery};

@@ -29,6 +29,19 @@ impl LockScope {
     }
 }
 
+/// Outcome of an acquire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acquired {
+    /// The lock is taken now; `holder` is the administrator the device names in its reply
+    /// (`… until lock is released by NAME.`), i.e. the user the key belongs to.
+    Acquired {
+        /// The holder named by the device, when the reply says it.
+        holder: Option<String>,
+    },
+    /// This administrator already held it (`You already own a config lock for scope …`).
+    AlreadyOwned,
+}
+
 /// Outcome of a release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Released {
@@ -93,12 +106,31 @@ fn lock_command(kind: LockKind, verb: &str, child: Option<XmlNode>) -> XmlNode {
     cmd
 }
 
-fn interpret_acquire(reply: &Envelope) -> Result<(), Error> {
-    if reply.success || reply.has_line_starting_with("you already own") {
-        Ok(())
+fn interpret_acquire(reply: &Envelope) -> Result<Acquired, Error> {
+    if reply.success {
+        let text = reply
+            .result()
+            .map(|r| r.trimmed_text().to_owned())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| reply.lines().join(" "));
+        Ok(Acquired::Acquired {
+            holder: holder_named_in(&text),
+        })
+    } else if reply.has_line_starting_with("you already own") {
+        Ok(Acquired::AlreadyOwned)
     } else {
         Err(reply.to_error())
     }
+}
+
+/// `Successfully acquired lock. Other administrators will not be able to modify configuration
+/// until lock is released by admin.` → `admin` [dev: message quoted in the project's device
+/// notes, behaviour E].
+fn holder_named_in(text: &str) -> Option<String> {
+    const MARK: &str = "released by ";
+    let at = text.rfind(MARK)? + MARK.len();
+    let name = text[at..].trim().trim_end_matches('.').trim();
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 fn interpret_release(reply: &Envelope) -> Result<Released, Error> {
@@ -128,12 +160,20 @@ fn parse_lock_list(result: &XmlNode, list: &str) -> Result<Vec<LockInfo>, Error>
 
 impl Client {
     /// Takes the config lock (blocks other admins' writes). Already owning it is a success.
-    pub async fn acquire_config_lock(&self, scope: &LockScope, comment: &str) -> Result<(), Error> {
+    pub async fn acquire_config_lock(
+        &self,
+        scope: &LockScope,
+        comment: &str,
+    ) -> Result<Acquired, Error> {
         self.acquire_lock(LockKind::Config, scope, comment).await
     }
 
     /// Takes the commit lock (blocks other admins' commits). Already owning it is a success.
-    pub async fn acquire_commit_lock(&self, scope: &LockScope, comment: &str) -> Result<(), Error> {
+    pub async fn acquire_commit_lock(
+        &self,
+        scope: &LockScope,
+        comment: &str,
+    ) -> Result<Acquired, Error> {
         self.acquire_lock(LockKind::Commit, scope, comment).await
     }
 
@@ -175,7 +215,7 @@ impl Client {
         kind: LockKind,
         scope: &LockScope,
         comment: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<Acquired, Error> {
         let cmd = lock_command(
             kind,
             "add",
@@ -235,8 +275,21 @@ mod tests {
 
     #[test]
     fn acquire_outcomes() {
-        assert!(interpret_acquire(&reply(r#"<response status="success"><result>Successfully acquired lock. Other administrators will not be able to modify configuration until lock is released by admin.</result></response>"#)).is_ok());
-        assert!(interpret_acquire(&reply(r#"<response status="error"><msg><line>You already own a config lock for scope shared</line></msg></response>"#)).is_ok());
+        assert_eq!(
+            interpret_acquire(&reply(r#"<response status="success"><result>Successfully acquired lock. Other administrators will not be able to modify configuration until lock is released by admin.</result></response>"#)).expect("ok"),
+            Acquired::Acquired { holder: Some("admin".into()) }
+        );
+        assert_eq!(
+            interpret_acquire(&reply(
+                r#"<response status="success"><result><msg>lock taken</msg></result></response>"#
+            ))
+            .expect("ok"),
+            Acquired::Acquired { holder: None }
+        );
+        assert_eq!(
+            interpret_acquire(&reply(r#"<response status="error"><msg><line>You already own a config lock for scope shared</line></msg></response>"#)).expect("ok"),
+            Acquired::AlreadyOwned
+        );
         match interpret_acquire(&reply(
             r#"<response status="error"><msg><line>Commit lock is already held by bob</line></msg></response>"#,
         )) {

@@ -4,10 +4,14 @@
 //! schedules, …) is read tolerantly and never written: palosync only ever writes rules it
 //! builds whole from a [`RuleContent`].
 
-use panos::{ProfileSetting, SecurityRule, ServiceObject, ServiceProtocol};
+use panos::{
+    AddressGroup, AddressObject, ProfileSetting, SecurityRule, ServiceGroup, ServiceObject,
+    ServiceProtocol,
+};
 use planner::{
-    MatchConditions, ObservedRule, ObservedService, PortProtocol, RuleAction, RuleContent,
-    ServiceContent, UnreadableObject,
+    AddressValue, MatchConditions, ObservedAddress, ObservedAddressGroup, ObservedRule,
+    ObservedService, ObservedServiceGroup, PortProtocol, RuleAction, RuleContent, ServiceContent,
+    UnreadableObject,
 };
 
 /// A rule on the firewall as the planner sees it.
@@ -48,6 +52,39 @@ fn restriction(members: &[String]) -> Vec<String> {
         Vec::new()
     } else {
         members.to_vec()
+    }
+}
+
+/// An address object as the planner sees it; one without a value reads as unreadable (it
+/// matches nothing palosync can reason about, and its name is taken).
+pub fn observed_address(address: &AddressObject) -> ObservedAddress {
+    ObservedAddress {
+        name: address.name.clone(),
+        value: match &address.value {
+            Some(panos::AddressValue::IpNetmask(v)) => AddressValue::IpNetmask(v.clone()),
+            Some(panos::AddressValue::IpRange(v)) => AddressValue::IpRange(v.clone()),
+            Some(panos::AddressValue::IpWildcard(v)) => AddressValue::IpWildcard(v.clone()),
+            Some(panos::AddressValue::Fqdn(v)) => AddressValue::Fqdn(v.clone()),
+            None => AddressValue::Unreadable,
+        },
+        tags: address.tags.clone(),
+    }
+}
+
+pub fn observed_address_group(group: &AddressGroup) -> ObservedAddressGroup {
+    ObservedAddressGroup {
+        name: group.name.clone(),
+        static_members: group.static_members.clone(),
+        dynamic_filter: group.dynamic_filter.clone(),
+        tags: group.tags.clone(),
+    }
+}
+
+pub fn observed_service_group(group: &ServiceGroup) -> ObservedServiceGroup {
+    ObservedServiceGroup {
+        name: group.name.clone(),
+        members: group.members.clone(),
+        tags: group.tags.clone(),
     }
 }
 
@@ -208,6 +245,32 @@ mod tests {
                 action: RuleAction::Deny
             }
         );
+    }
+
+    #[test]
+    fn objects_and_groups_read_as_the_device_holds_them() {
+        let mut host = AddressObject::new(
+            "web",
+            panos::AddressValue::IpRange("10.0.0.1-10.0.0.9".into()),
+        );
+        host.tags.push("ops".into());
+        assert_eq!(
+            observed_address(&host),
+            ObservedAddress {
+                name: "web".into(),
+                value: AddressValue::IpRange("10.0.0.1-10.0.0.9".into()),
+                tags: vec!["ops".into()],
+            }
+        );
+        host.value = None;
+        assert_eq!(observed_address(&host).value, AddressValue::Unreadable);
+        let mut dynamic = AddressGroup::with_static_members("dag", &[]);
+        dynamic.dynamic_filter = Some("'web'".into());
+        let observed = observed_address_group(&dynamic);
+        assert_eq!(observed.dynamic_filter.as_deref(), Some("'web'"));
+        assert!(observed.static_members.is_empty());
+        let group = ServiceGroup::new("web-ports", &["tcp_8080"]);
+        assert_eq!(observed_service_group(&group).members, vec!["tcp_8080"]);
     }
 
     #[test]

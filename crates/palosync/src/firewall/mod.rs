@@ -1,20 +1,23 @@
-//! The executor's side of the firewall: read what is there, ask policy-match questions, write
-//! one plan as one atomic batch, and commit once, scoped to palosync's own administrator.
+//! The executor's side of the firewall: read what is there ([`read`]), ask policy-match
+//! questions, verify whose key this is and hold the config lock while writing ([`session`]),
+//! write the plan in batches that never leave half of it behind ([`write`]), and commit once,
+//! scoped to palosync's own administrator.
 //!
 //! This module does IO through the `panos` client and nothing else; what to write is decided
 //! by the planner. It must never write an entry the plan does not name.
 
 pub mod mapping;
+pub mod read;
+pub mod session;
+pub mod write;
+
+pub use session::WriteSession;
+pub use write::{LeftoverObject, Revert, Written};
 
 use crate::config::{FirewallConfig, TlsChoice};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use panos::{
-    ApiKey, CommitOutcome, CommitRequest, CommitScope, ConfigAction, ConfigEntry, Location,
-    Position, SecurityRule, ServiceObject, Tag,
-};
-use planner::{
-    DeviceObjects, ObservedRule, ObservedService, Operation, Plan, PolicyAnswers, PolicyMatchQuery,
-};
+use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
+use planner::{DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -39,15 +42,37 @@ pub enum FirewallError {
     #[error("policy-match check failed: {0}")]
     PolicyMatch(#[source] panos::Error),
     #[error(
-        "writing the plan failed after {applied} of {total} actions; nothing was committed: {source}"
+        "writing the plan failed after {applied} of {total} actions ({revert}); nothing was committed: {source}"
     )]
     Write {
-        /// Actions of earlier batches, already in the candidate (the next run completes them).
+        /// Actions of earlier batches that had been applied before the failure.
         applied: usize,
         total: usize,
+        /// What became of them (boxed: keeps the error small).
+        revert: Box<Revert>,
         #[source]
         source: panos::Error,
     },
+    #[error("deleting managed objects failed; nothing was committed: {0}")]
+    Cleanup(#[source] panos::Error),
+    #[error("config lock: {0}")]
+    Lock(#[source] panos::Error),
+    #[error(
+        "the API key belongs to administrator {key_user}, not PANOS_ADMIN={configured}; refusing to write or commit"
+    )]
+    KeyOfAnotherAdmin {
+        key_user: String,
+        configured: String,
+    },
+    #[error(
+        "cannot tell which administrator the API key belongs to (the config lock names no holder); refusing to write or commit"
+    )]
+    KeyUserUnknown,
+    #[error(
+        "PANOS_FULL_COMMIT: administrators {} have uncommitted changes a full commit would push; wrote nothing and did not commit (retry once they commit or revert)",
+        .admins.join(", ")
+    )]
+    OtherAdminsPending { admins: Vec<String> },
     #[error("commit failed: {0}")]
     Commit(#[source] panos::Error),
 }
@@ -57,10 +82,16 @@ impl FirewallError {
     pub fn error_type(&self) -> &'static str {
         let cause = match self {
             FirewallError::Setup(_) => return "ConfigInvalid",
+            FirewallError::KeyOfAnotherAdmin { .. } | FirewallError::KeyUserUnknown => {
+                return "FirewallAdminMismatch";
+            }
+            FirewallError::OtherAdminsPending { .. } => return "OtherAdminsHavePendingChanges",
             FirewallError::Commit(panos::Error::JobFailed { .. }) => return "CommitFailed",
             FirewallError::Read(e)
             | FirewallError::PolicyMatch(e)
             | FirewallError::Write { source: e, .. }
+            | FirewallError::Cleanup(e)
+            | FirewallError::Lock(e)
             | FirewallError::Commit(e) => e,
         };
         match cause {
@@ -107,6 +138,11 @@ pub struct Firewall {
     location: Location,
     vsys: String,
     commit_scope: CommitScope,
+    /// `PANOS_ADMIN`: whom the key must belong to.
+    admin: Option<String>,
+    full_commit: bool,
+    /// Actions per multi-config request ([`MAX_ACTIONS_PER_BATCH`]; smaller in tests).
+    batch_size: usize,
 }
 
 impl Firewall {
@@ -152,38 +188,37 @@ impl Firewall {
             location: Location::vsys(config.vsys.clone()),
             vsys: config.vsys.clone(),
             commit_scope,
+            admin: config.admin.clone(),
+            full_commit: config.full_commit,
+            batch_size: MAX_ACTIONS_PER_BATCH,
         })
+    }
+
+    /// Write at most `actions` actions per multi-config request (at least 2: a rule and its
+    /// move). For tests of multi-batch writes.
+    #[must_use]
+    pub fn with_batch_size(mut self, actions: usize) -> Self {
+        self.batch_size = actions.max(2);
+        self
+    }
+
+    /// `PANOS_ADMIN`, when set.
+    pub fn admin(&self) -> Option<&str> {
+        self.admin.as_deref()
+    }
+
+    /// Whether commits are full (`PANOS_FULL_COMMIT=true`) rather than scoped to the admin.
+    pub fn full_commit(&self) -> bool {
+        self.full_commit
     }
 
     pub fn stats(&self) -> panos::ClientStats {
         self.client.stats()
     }
 
-    /// Rules, services and tags of the candidate configuration, read concurrently.
+    /// The whole vsys as the planner needs it (see [`read`]).
     pub async fn read_state(&self, managed_tag: &str) -> Result<FirewallState, FirewallError> {
-        let (rules, services, tags) = tokio::try_join!(
-            self.client.list::<SecurityRule>(&self.location),
-            self.client.list::<ServiceObject>(&self.location),
-            self.client.list::<Tag>(&self.location),
-        )
-        .map_err(FirewallError::Read)?;
-        let objects = DeviceObjects {
-            unreadable_services: services
-                .iter()
-                .filter(|s| mapping::observed_service(s).is_none())
-                .map(mapping::unreadable_service)
-                .collect(),
-            ..DeviceObjects::default()
-        };
-        Ok(FirewallState {
-            rules: rules.iter().map(mapping::observed_rule).collect(),
-            services: services
-                .iter()
-                .filter_map(mapping::observed_service)
-                .collect(),
-            objects,
-            managed_tag_exists: tags.iter().any(|t| t.name == managed_tag),
-        })
+        read::read_state(&self.client, &self.location, managed_tag).await
     }
 
     /// Ask the firewall each question once, a few at a time.
@@ -202,74 +237,6 @@ impl Firewall {
             .await
             .map(PolicyAnswers::from_iter)
             .map_err(FirewallError::PolicyMatch)
-    }
-
-    /// Write the plan in order (the tag first when missing) as atomic multi-config batches of
-    /// at most [`MAX_ACTIONS_PER_BATCH`] actions: one batch for any ordinary event, several for
-    /// a first sync of a large estate. Nothing is committed here; if a batch fails, the earlier
-    /// ones stay in the candidate uncommitted and the next run's plan completes them.
-    /// Returns the number of actions written.
-    pub async fn apply(
-        &self,
-        plan: &Plan,
-        create_tag: Option<&str>,
-    ) -> Result<usize, FirewallError> {
-        let actions = self.actions(plan, create_tag);
-        let mut applied = 0;
-        for batch in actions.chunks(MAX_ACTIONS_PER_BATCH) {
-            self.client
-                .multi_config_strict(batch)
-                .await
-                .map_err(|source| FirewallError::Write {
-                    applied,
-                    total: actions.len(),
-                    source,
-                })?;
-            applied += batch.len();
-        }
-        Ok(applied)
-    }
-
-    fn actions(&self, plan: &Plan, create_tag: Option<&str>) -> Vec<ConfigAction> {
-        let location = &self.location;
-        let mut actions = Vec::with_capacity(plan.operations.len() + 1);
-        if let Some(tag) = create_tag {
-            let mut entry = Tag::new(tag);
-            entry.comments = Some("managed by palosync".to_owned());
-            actions.push(ConfigAction::Set {
-                xpath: Tag::container(location),
-                element: entry.to_entry(),
-            });
-        }
-        for operation in &plan.operations {
-            actions.push(match operation {
-                Operation::CreateService { service, .. } => ConfigAction::Set {
-                    xpath: ServiceObject::container(location),
-                    element: mapping::service_object(service).to_entry(),
-                },
-                Operation::CreateRule { rule, .. } => ConfigAction::Set {
-                    xpath: SecurityRule::container(location),
-                    element: mapping::security_rule(rule).to_entry(),
-                },
-                Operation::ReplaceRule { rule, .. } => ConfigAction::Edit {
-                    xpath: SecurityRule::xpath(location, &rule.name),
-                    element: mapping::security_rule(rule).to_entry(),
-                },
-                Operation::DeleteRule { name, .. } => ConfigAction::Delete {
-                    xpath: SecurityRule::xpath(location, name),
-                },
-                Operation::MoveAboveBottom {
-                    name, bottom_rule, ..
-                } => ConfigAction::Move {
-                    xpath: SecurityRule::xpath(location, name),
-                    position: Position::Before(bottom_rule.clone()),
-                },
-                Operation::DeleteService { name, .. } => ConfigAction::Delete {
-                    xpath: ServiceObject::xpath(location, name),
-                },
-            });
-        }
-        actions
     }
 
     pub async fn system_info(&self) -> Result<panos::SystemInfo, FirewallError> {
@@ -300,11 +267,19 @@ impl Firewall {
             .is_some())
     }
 
-    /// Whether the candidate holds uncommitted changes (for example a previous invocation's
-    /// batch whose commit failed or ran past its deadline).
+    /// Whether the candidate holds uncommitted changes of anyone (global).
     pub async fn has_pending_changes(&self) -> Result<bool, FirewallError> {
         self.client
             .pending_changes()
+            .await
+            .map_err(FirewallError::Read)
+    }
+
+    /// The administrators with uncommitted changes (for example palosync's own, from a previous
+    /// invocation whose commit failed or ran past its deadline; or an operator's staged edit).
+    pub async fn admins_with_pending_changes(&self) -> Result<Vec<String>, FirewallError> {
+        self.client
+            .admins_with_pending_changes()
             .await
             .map_err(FirewallError::Read)
     }

@@ -16,6 +16,8 @@ pub const ADMIN: &str = "admin";
 pub const FIREWALL_INSTANCE: &str = "i-07cc661e97589ca4a";
 pub const WEB_INSTANCE: &str = "i-063f65da874007cb4";
 pub const WEB_GROUP: &str = "sg-0a9b7e3ea1d1d784f";
+/// A second administrator of the simulator, with a key of its own.
+pub const BOB: &str = "bob";
 
 /// The sample topology users see in `examples/snapshot.json`.
 pub fn example_topology() -> Topology {
@@ -33,6 +35,7 @@ pub async fn start_simulator() -> RunningSimulator {
     panos_sim::Simulator::builder()
         .api_key(API_KEY)
         .admin("other-admin", "other-password")
+        .admin(BOB, "bob-password")
         .commit_delay(Duration::from_millis(20))
         .start()
         .await
@@ -196,6 +199,42 @@ impl Harness {
             firewall_session,
             TopologySource::Aws(Box::new(inventory)),
         )
+    }
+
+    /// Replace palosync's firewall session with one built from `config` (admin, full commit),
+    /// writing at most `batch_size` actions per multi-config request.
+    pub fn reconnect(&mut self, config: &FirewallConfig, batch_size: usize) {
+        self.app.firewall = Firewall::connect_polling(
+            config,
+            panos::ApiKey::new(API_KEY),
+            Duration::from_millis(20),
+        )
+        .expect("client builds")
+        .with_batch_size(batch_size);
+        self.app.config.firewall = config.clone();
+    }
+
+    /// Another administrator's client (`bob`), with bob's own key.
+    pub fn bob(&self) -> panos::Client {
+        let key = self.sim.key_of(BOB).expect("bob has a key");
+        panos::Client::builder(self.sim.url())
+            .api_key(panos::ApiKey::new(key))
+            .job_poll_interval(Duration::from_millis(20))
+            .build()
+            .expect("bob's client")
+    }
+
+    /// A full sync, as the schedule or `palosync sync` runs it.
+    pub async fn sync(&self) -> (Report, Result<(), AppError>) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        self.app
+            .run(
+                "test",
+                Work::Everything(model::Provenance::sync("test")),
+                false,
+                deadline,
+            )
+            .await
     }
 
     /// Deliver one CloudTrail API call through EventBridge, as the Lambda receives it.

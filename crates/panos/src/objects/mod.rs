@@ -1,16 +1,18 @@
-//! Typed configuration entries palosync manages: security rules, service objects, address
-//! objects and tags, converted to and from their `<entry>` XML.
+//! Typed configuration entries palosync manages or reads: security rules, service objects,
+//! address objects, address and service groups, and tags, converted to and from their `<entry>` XML.
 //!
 //! Parsing is tolerant: unknown children are kept verbatim (so an `edit` that writes an entry
 //! back never drops what another tool set), candidate-only attributes (`admin`, `dirtyId`,
 //! `time`) are ignored. Serialising never emits those attributes.
 
 mod address;
+mod group;
 mod rule;
 mod service;
 mod tag;
 
 pub use address::{AddressObject, AddressValue};
+pub use group::{AddressGroup, ServiceGroup};
 pub use rule::{ProfileSetting, RuleAction, RuleType, SecurityRule};
 pub use service::{ServiceObject, ServicePorts, ServiceProtocol};
 pub use tag::Tag;

@@ -8,12 +8,13 @@
 use model::{
     Attachment, CidrSource, GroupId, IngressPermission, Instance, InstanceId, InstanceState,
     NetworkInterface, PortRange, Protocol, Route, RouteDestination, RouteState, RouteTable,
-    RouteTableAssociation, RouteTargets, SecurityGroup, SubnetId, Topology, Vpc, VpcId,
+    RouteTableAssociation, RouteTargets, SecurityGroup, Subnet, SubnetId, Topology, Vpc, VpcId,
 };
 use std::net::Ipv4Addr;
 
 pub const FIREWALL_INSTANCE: &str = "i-0f00000000000f00f";
 pub const VPC_CIDR: &str = "10.0.0.0/16";
+const SUBNET: &str = "subnet-0000000000000000a";
 
 pub fn instance_id(n: u32) -> InstanceId {
     InstanceId::new(format!("i-0{:016x}", n + 1))
@@ -23,13 +24,20 @@ pub fn group_id(n: u32) -> GroupId {
     GroupId::new(format!("sg-0{:016x}", n + 1))
 }
 
-/// The VPC, its subnet and the main route table pointing 0.0.0.0/0 at the firewall.
+/// The VPC, its subnet and the main route table pointing 0.0.0.0/0 at the firewall. Every
+/// part is present: the planner skips an interface whose subnet or VPC was not read.
 pub fn behind_firewall() -> Topology {
     let vpc = VpcId::new("vpc-0000000000000000a");
     Topology {
         vpcs: vec![Vpc {
             id: vpc.clone(),
             cidr_blocks: vec![VPC_CIDR.parse().expect("constant CIDR is valid")],
+        }],
+        subnets: vec![Subnet {
+            id: SubnetId::new(SUBNET),
+            vpc_id: vpc.clone(),
+            ipv4_cidr: Some(VPC_CIDR.parse().expect("constant CIDR is valid")),
+            ipv6_cidrs: Vec::new(),
         }],
         route_tables: vec![RouteTable {
             id: "rtb-0000000000000000a".into(),
@@ -71,7 +79,7 @@ pub fn add_instance(
     topology.network_interfaces.push(NetworkInterface {
         id: format!("eni-0{:016x}", n + 1).into(),
         vpc_id: vpc,
-        subnet_id: SubnetId::new("subnet-0000000000000000a"),
+        subnet_id: SubnetId::new(SUBNET),
         attachment: Some(Attachment {
             instance_id: id,
             attachment_id: None,

@@ -331,7 +331,12 @@ fn print_step(out: &mut impl Write, report: &Report) -> Result<(), DemoError> {
     let Some(execution) = &report.execution else {
         return Ok(());
     };
-    for op in &execution.plan.operations {
+    for op in execution
+        .plan
+        .operations
+        .iter()
+        .chain(&execution.plan.cleanup)
+    {
         writeln!(out, "   - {}", op.why().text)?;
     }
     for shadowed in &execution.plan.shadowed {

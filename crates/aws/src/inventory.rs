@@ -5,6 +5,13 @@ use crate::error::InventoryError;
 use model::{ReadTargets, ReconcileKey, Topology};
 use std::future::Future;
 
+/// What a read for the keys alone asks for beyond them: nothing.
+static NO_TARGETS: ReadTargets = ReadTargets {
+    addresses: Vec::new(),
+    network_interfaces: Vec::new(),
+    instances: Vec::new(),
+};
+
 /// A source of current AWS state. Both implementations answer with the same scope semantics
 /// (see the crate docs); resources that no longer exist come back in `absent_*`, not as errors.
 pub trait Inventory {
@@ -12,7 +19,9 @@ pub trait Inventory {
     fn topology_for(
         &self,
         keys: &[ReconcileKey],
-    ) -> impl Future<Output = Result<Topology, InventoryError>> + Send;
+    ) -> impl Future<Output = Result<Topology, InventoryError>> + Send {
+        self.topology_for_targets(keys, &NO_TARGETS)
+    }
 
     /// As [`Inventory::topology_for`], and also whatever managed rules in scope point at
     /// (`targets`, from `planner::read_targets`): the interfaces holding those addresses, the

@@ -128,11 +128,6 @@ impl SnapshotInventory {
 }
 
 impl Inventory for SnapshotInventory {
-    async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<Topology, InventoryError> {
-        self.topology_for_targets(keys, &ReadTargets::default())
-            .await
-    }
-
     async fn topology_for_targets(
         &self,
         keys: &[ReconcileKey],

@@ -8,7 +8,7 @@ use crate::firewall::Firewall;
 use crate::report::{Report, ReportedError, round_trips};
 use aws::{Inventory, InventoryError, SdkInventory, SnapshotInventory};
 use events::{EventFilter, Ingest, Trigger};
-use model::{Provenance, ReconcileKey};
+use model::{Provenance, ReadTargets, ReconcileKey};
 use planner::Scope;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,6 +27,19 @@ impl TopologySource {
         match self {
             TopologySource::Aws(inventory) => inventory.topology_for(keys).await,
             TopologySource::Snapshot(snapshot) => snapshot.topology_for(keys).await,
+        }
+    }
+
+    async fn topology_for_targets(
+        &self,
+        keys: &[ReconcileKey],
+        targets: &ReadTargets,
+    ) -> Result<model::Topology, InventoryError> {
+        match self {
+            TopologySource::Aws(inventory) => inventory.topology_for_targets(keys, targets).await,
+            TopologySource::Snapshot(snapshot) => {
+                snapshot.topology_for_targets(keys, targets).await
+            }
         }
     }
 
@@ -231,11 +244,34 @@ impl App {
                 .collect(),
         );
         let reconcile_started = Instant::now();
-        let execution = executor::reconcile(
+        let settings = &self.config.policy;
+        let state = self
+            .firewall
+            .read_state(&settings.managed_tag)
+            .await
+            .map_err(ExecuteError::from)?;
+        // Managed rules in scope may point at interfaces the keys' read does not hold (an
+        // interface that left the group the event names): read them before planning, so
+        // nothing is removed for lack of a read.
+        let targets = executor::claimed_targets(settings, &topology, &scope, &state);
+        let topology = if targets.is_empty() {
+            topology
+        } else {
+            let reread_started = Instant::now();
+            let topology = self.topology.topology_for_targets(&keys, &targets).await?;
+            report.durations_ms.insert(
+                "read_aws_claimed",
+                reread_started.elapsed().as_millis() as u64,
+            );
+            report.claimed_targets = Some(targets);
+            topology
+        };
+        let execution = executor::reconcile_state(
             &self.firewall,
-            &self.config.policy,
+            settings,
             &topology,
             &scope,
+            &state,
             ExecuteOptions { dry_run, deadline },
         )
         .await?;

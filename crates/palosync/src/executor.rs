@@ -9,12 +9,16 @@
 //!   other admins' pending changes never make it commit. In full-commit mode it refuses to write
 //!   or commit at all while another admin has uncommitted changes (item 3): a full commit would
 //!   push them, and refusing before the write leaves nothing half-applied.
+//! - A narrow run plans only against a topology that holds what its managed rules in scope point
+//!   at: the caller reads [`claimed_targets`] too (item 7).
 //! - Object deletes never block rule changes: refused ones are reported as leftovers (item 1).
 //! - Never commits anything when a write failed; a later batch's failure reverts palosync's own
 //!   uncommitted changes (item 9).
 
-use crate::firewall::{CommitReport, Firewall, FirewallError, LeftoverObject, WriteSession};
-use model::{Settings, Topology};
+use crate::firewall::{
+    CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject, WriteSession,
+};
+use model::{ReadTargets, Settings, Topology};
 use planner::{Plan, PlanError, PlanInput, Scope};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -66,6 +70,8 @@ pub struct Execution {
     pub dry_run: bool,
 }
 
+/// Read the firewall, then reconcile it with `topology` (which must already hold whatever the
+/// state's managed rules in scope point at: see [`claimed_targets`]).
 pub async fn reconcile(
     firewall: &Firewall,
     settings: &Settings,
@@ -74,14 +80,48 @@ pub async fn reconcile(
     options: ExecuteOptions,
 ) -> Result<Execution, ExecuteError> {
     let state = firewall.read_state(&settings.managed_tag).await?;
-    let candidates = planner::plan_candidates(PlanInput {
+    reconcile_state(firewall, settings, topology, scope, &state, options).await
+}
+
+/// What the inventory must read beyond the keys before `state` can be planned against
+/// `topology`: the interfaces and instances that managed rules in scope point at and the read
+/// does not hold (issue 12, item 7). Empty when the read already decides everything.
+pub fn claimed_targets(
+    settings: &Settings,
+    topology: &Topology,
+    scope: &Scope,
+    state: &FirewallState,
+) -> ReadTargets {
+    planner::read_targets(plan_input(settings, topology, scope, state))
+}
+
+fn plan_input<'a>(
+    settings: &'a Settings,
+    topology: &'a Topology,
+    scope: &'a Scope,
+    state: &'a FirewallState,
+) -> PlanInput<'a> {
+    PlanInput {
         topology,
         settings,
         scope,
         rules: &state.rules,
         services: &state.services,
         objects: &state.objects,
-    })?;
+    }
+}
+
+/// Reconcile a firewall whose state was read already (by the caller, to find the
+/// [`claimed_targets`]).
+pub async fn reconcile_state(
+    firewall: &Firewall,
+    settings: &Settings,
+    topology: &Topology,
+    scope: &Scope,
+    state: &FirewallState,
+    options: ExecuteOptions,
+) -> Result<Execution, ExecuteError> {
+    let candidates = planner::plan_candidates(plan_input(settings, topology, scope, state))?;
     let queries = candidates.queries().len();
     let answers = firewall.answer(candidates.queries()).await?;
     let plan = candidates.finish(&answers);

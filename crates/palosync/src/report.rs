@@ -6,7 +6,7 @@
 use crate::executor::Execution;
 use crate::firewall::CommitReport;
 use events::{Skip, SkipTally};
-use model::ReconcileKey;
+use model::{ReadTargets, ReconcileKey};
 use planner::Operation;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,6 +26,9 @@ pub struct Report {
     pub skipped_records: Vec<SkipTally>,
     /// SQS messages that could not be processed (they return to the queue).
     pub failed_messages: Vec<String>,
+    /// What managed rules in scope pointed at beyond the keys' read, and was read too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_targets: Option<ReadTargets>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution: Option<Execution>,
     /// Round trips to the firewall, by request kind.

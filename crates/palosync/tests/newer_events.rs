@@ -219,17 +219,7 @@ async fn an_interface_group_swap_replaces_what_it_allows() {
             "ssl/application-default".to_owned()
         )])
     );
-    let vpc_id = h
-        .ec2
-        .describe_security_groups()
-        .group_ids(&h.vpc.web_group)
-        .send()
-        .await
-        .expect("describe web")
-        .security_groups()[0]
-        .vpc_id()
-        .expect("vpc")
-        .to_owned();
+    let vpc_id = h.vpc_id().await;
     let api = h
         .ec2
         .create_security_group()

@@ -126,11 +126,6 @@ impl SdkInventory {
 }
 
 impl Inventory for SdkInventory {
-    async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<Topology, InventoryError> {
-        self.topology_for_targets(keys, &ReadTargets::default())
-            .await
-    }
-
     async fn topology_for_targets(
         &self,
         keys: &[ReconcileKey],

@@ -214,6 +214,20 @@ impl Harness {
         self.app.config.firewall = config.clone();
     }
 
+    /// The test VPC's id.
+    pub async fn vpc_id(&self) -> String {
+        self.ec2
+            .describe_security_groups()
+            .group_ids(&self.vpc.web_group)
+            .send()
+            .await
+            .expect("describe web")
+            .security_groups()[0]
+            .vpc_id()
+            .expect("vpc")
+            .to_owned()
+    }
+
     /// Another administrator's client (`bob`), with bob's own key.
     pub fn bob(&self) -> panos::Client {
         let key = self.sim.key_of(BOB).expect("bob has a key");

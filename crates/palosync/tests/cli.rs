@@ -227,3 +227,45 @@ async fn snapshot_writes_the_topology_palosync_sees_and_plan_reads_it_back() {
         "offline plan from the snapshot: {operations}"
     );
 }
+
+/// `handle` takes the records of a CloudTrail log file as a bare JSON array, and as the output of
+/// `aws cloudtrail lookup-events` (each record a JSON string in `CloudTrailEvent`), with the same
+/// result as the log file itself (issue 12, item 11).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handle_reads_a_record_array_and_lookup_events_output_as_the_log_file() {
+    let sim = start_simulator().await;
+    let log_path = examples().join("cloudtrail-log.json");
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&log_path).expect("read log")).expect("log parses");
+    let records = log["Records"].as_array().expect("Records").clone();
+    let lookup = serde_json::json!({ "Events": records.iter().map(|record| serde_json::json!({
+        "EventId": record["eventID"],
+        "EventName": record["eventName"],
+        "CloudTrailEvent": record.to_string(),
+    })).collect::<Vec<_>>() });
+    let dir = std::env::temp_dir().join(format!("palosync-handle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let array_path = dir.join("records.json");
+    let lookup_path = dir.join("lookup-events.json");
+    std::fs::write(&array_path, serde_json::to_vec(&records).unwrap()).unwrap();
+    std::fs::write(&lookup_path, serde_json::to_vec(&lookup).unwrap()).unwrap();
+
+    let mut keys = Vec::new();
+    for path in [&log_path, &array_path, &lookup_path] {
+        let args = ["handle", "--dry-run", "--output", "json"];
+        let output = palosync(&sim, &[&args[..], &[path.to_str().unwrap()]].concat()).await;
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            path.display(),
+            stdout(&output)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("report");
+        keys.push(report["keys"].clone());
+    }
+    assert!(!keys[0].as_array().expect("keys").is_empty(), "{keys:?}");
+    assert_eq!(keys[0], keys[1], "bare array");
+    assert_eq!(keys[0], keys[2], "lookup-events output");
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}

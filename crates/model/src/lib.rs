@@ -20,7 +20,7 @@ pub use ids::{
 pub use protocol::{IcmpMatch, PortRange, Protocol, ProtocolError};
 pub use provenance::Provenance;
 pub use scope::{ReconcileKey, ReconcileKeyKind};
-pub use settings::{Settings, SettingsError};
+pub use settings::{MAX_REGISTRATION_TIMEOUT, PolicyMode, Settings, SettingsError};
 pub use topology::{
     Attachment, CidrSource, GroupReference, IngressPermission, Instance, InstanceState,
     ManagedPrefixList, NetworkInterface, PrefixListEntry, PrefixListReference, ReadTargets, Route,

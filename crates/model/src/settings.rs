@@ -33,7 +33,39 @@ pub struct Settings {
     pub app_id: bool,
     /// CIDRs treated as inside, besides the VPC's own blocks (peered VPCs, on-premises).
     pub internal_cidrs: Vec<IpNet>,
+    /// How the policy is shaped on the device (`PALOSYNC_MODE`).
+    #[serde(default)]
+    pub mode: PolicyMode,
+    /// Group mode: the User-ID timeout of every registered tag, in seconds
+    /// (`PALOSYNC_TAG_TIMEOUT`); `None` never expires. When set, every run refreshes the
+    /// registrations it wants, so a palosync that stopped running fails closed.
+    #[serde(default)]
+    pub registration_timeout: Option<u32>,
 }
+
+/// The two shapes of the same policy (see DESIGN.md, "Two modes of the same policy").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyMode {
+    /// One rule per destination address and application/service (the original's model).
+    #[default]
+    Addresses,
+    /// One rule per security-group permission, destination a dynamic address group whose
+    /// members are registered through the User-ID API.
+    Groups,
+}
+
+impl PolicyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyMode::Addresses => "addresses",
+            PolicyMode::Groups => "groups",
+        }
+    }
+}
+
+/// User-ID limit on a tag timeout: 30 days.
+pub const MAX_REGISTRATION_TIMEOUT: u32 = 2_592_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
@@ -43,6 +75,12 @@ pub enum SettingsError {
     TooLong {
         setting: &'static str,
         value: String,
+    },
+    #[error("{setting} {value} is over the limit of {limit}")]
+    OutOfRange {
+        setting: &'static str,
+        value: String,
+        limit: String,
     },
     #[error("{setting} {value:?} is not an instance id (i-…)")]
     NotAnInstanceId {
@@ -76,6 +114,8 @@ impl Settings {
             managed_tag: "palosync".to_owned(),
             app_id: true,
             internal_cidrs: Vec::new(),
+            mode: PolicyMode::Addresses,
+            registration_timeout: None,
         })
     }
 
@@ -102,6 +142,41 @@ impl Settings {
     pub fn with_internal_cidrs(mut self, cidrs: Vec<IpNet>) -> Self {
         self.internal_cidrs = cidrs.into_iter().map(|c| c.trunc()).collect();
         self
+    }
+
+    pub fn with_mode(mut self, mode: PolicyMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// `None` or `Some(0)`: registrations never expire.
+    pub fn with_registration_timeout(
+        mut self,
+        seconds: Option<u32>,
+    ) -> Result<Self, SettingsError> {
+        self.registration_timeout = match seconds {
+            None | Some(0) => None,
+            Some(s) if s > MAX_REGISTRATION_TIMEOUT => {
+                return Err(SettingsError::OutOfRange {
+                    setting: "PALOSYNC_TAG_TIMEOUT",
+                    value: s.to_string(),
+                    limit: MAX_REGISTRATION_TIMEOUT.to_string(),
+                });
+            }
+            Some(s) => Some(s),
+        };
+        Ok(self)
+    }
+
+    /// The registered tag (and the dynamic address group's name and filter tag) for a
+    /// security group or instance id: `<managed_tag>.<id>`, in palosync's namespace.
+    pub fn member_tag(&self, id: &str) -> String {
+        format!("{}{id}", self.member_tag_prefix())
+    }
+
+    /// Every tag palosync registers starts with this; nothing else is ever unregistered.
+    pub fn member_tag_prefix(&self) -> String {
+        format!("{}.", self.managed_tag)
     }
 
     pub fn with_extra_route_targets(mut self, targets: Vec<String>) -> Result<Self, SettingsError> {

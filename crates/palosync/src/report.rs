@@ -164,6 +164,8 @@ fn op_kind(op: &Operation) -> &'static str {
         Operation::DeleteRule { .. } => "delete rule",
         Operation::MoveAboveBottom { .. } => "move rule",
         Operation::DeleteService { .. } => "delete service",
+        Operation::CreateAddressGroup { .. } => "create address group",
+        Operation::DeleteAddressGroup { .. } => "delete address group",
     }
 }
 

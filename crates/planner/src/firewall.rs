@@ -7,6 +7,7 @@
 
 use model::PortRange;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// A security rule's action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,6 +94,43 @@ pub struct DeviceObjects {
     /// policy-based forwarding, application override, decryption, QoS and every other rulebase).
     #[serde(default)]
     pub references: Vec<ObjectReference>,
+    /// User-ID registrations in palosync's tag namespace, and what the read covered.
+    #[serde(default)]
+    pub registrations: ObservedRegistrations,
+}
+
+/// What the device's User-ID registrations were read for. Only what was read is known: an
+/// address outside the read may carry any tags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationRead {
+    /// Not read at all: nothing may be unregistered, and whether an address is registered is
+    /// unknown.
+    #[default]
+    Nothing,
+    /// Every registration of the vsys (paged to the end).
+    All,
+    /// The registrations of these addresses, and every address carrying these tags.
+    Some {
+        addresses: Vec<IpAddr>,
+        tags: Vec<String>,
+    },
+}
+
+/// One registered address and its tags (only those in palosync's namespace).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RegisteredAddress {
+    pub address: IpAddr,
+    pub tags: Vec<String>,
+}
+
+/// The registrations the executor read (see [`RegistrationRead`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedRegistrations {
+    #[serde(default)]
+    pub read: RegistrationRead,
+    #[serde(default)]
+    pub entries: Vec<RegisteredAddress>,
 }
 
 /// An address object.
@@ -128,6 +166,19 @@ pub struct ObservedAddressGroup {
     #[serde(default)]
     pub dynamic_filter: Option<String>,
     #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// What palosync wants one of its dynamic address groups to be (group mode): named after the
+/// security group's member tag, filtering on exactly that tag, tagged as managed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressGroupContent {
+    pub name: String,
+    /// The tag expression, e.g. `'palosync.sg-0abc'`.
+    pub filter: String,
+    pub description: String,
     pub tags: Vec<String>,
 }
 

@@ -68,13 +68,14 @@ pub use candidates::{Candidates, PlanError, PlanInput, plan_candidates};
 pub use desired::{Allowance, SkippedAllowance};
 pub use explanation::Explanation;
 pub use firewall::{
-    AddressValue, DeviceObjects, MatchConditions, ObjectReference, ObservedAddress,
-    ObservedAddressGroup, ObservedRule, ObservedService, ObservedServiceGroup, PortProtocol,
-    RuleAction, RuleContent, ServiceContent, UnreadableObject,
+    AddressGroupContent, AddressValue, DeviceObjects, MatchConditions, ObjectReference,
+    ObservedAddress, ObservedAddressGroup, ObservedRegistrations, ObservedRule, ObservedService,
+    ObservedServiceGroup, PortProtocol, RegisteredAddress, RegistrationRead, RuleAction,
+    RuleContent, ServiceContent, UnreadableObject,
 };
 pub use focus::Scope;
 pub use knowledge::read_targets;
-pub use operation::{Operation, Plan, ShadowedAllowance};
+pub use operation::{Operation, Plan, Registration, RegistrationChanges, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
 pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, StaticVerdict};
 pub use sources::Source;

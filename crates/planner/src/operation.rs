@@ -9,8 +9,9 @@
 
 use crate::desired::{Allowance, SkippedAllowance};
 use crate::explanation::Explanation;
-use crate::firewall::{RuleContent, ServiceContent};
+use crate::firewall::{AddressGroupContent, RuleContent, ServiceContent};
 use serde::Serialize;
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -45,6 +46,16 @@ pub enum Operation {
         name: String,
         why: Explanation,
     },
+    /// Group mode: make palosync's dynamic address group exist with exactly this content.
+    CreateAddressGroup {
+        group: AddressGroupContent,
+        why: Explanation,
+    },
+    /// Delete a managed dynamic address group no rule uses any more (cleanup, as services).
+    DeleteAddressGroup {
+        name: String,
+        why: Explanation,
+    },
 }
 
 impl Operation {
@@ -55,7 +66,9 @@ impl Operation {
             | Operation::ReplaceRule { why, .. }
             | Operation::DeleteRule { why, .. }
             | Operation::MoveAboveBottom { why, .. }
-            | Operation::DeleteService { why, .. } => why,
+            | Operation::DeleteService { why, .. }
+            | Operation::CreateAddressGroup { why, .. }
+            | Operation::DeleteAddressGroup { why, .. } => why,
         }
     }
 
@@ -68,7 +81,19 @@ impl Operation {
             Operation::DeleteRule { name, .. } | Operation::MoveAboveBottom { name, .. } => {
                 Some(name)
             }
-            Operation::CreateService { .. } | Operation::DeleteService { .. } => None,
+            Operation::CreateService { .. }
+            | Operation::DeleteService { .. }
+            | Operation::CreateAddressGroup { .. }
+            | Operation::DeleteAddressGroup { .. } => None,
+        }
+    }
+
+    /// The address group this operation writes, if it is an address-group operation.
+    pub fn address_group_name(&self) -> Option<&str> {
+        match self {
+            Operation::CreateAddressGroup { group, .. } => Some(&group.name),
+            Operation::DeleteAddressGroup { name, .. } => Some(name),
+            _ => None,
         }
     }
 
@@ -83,12 +108,12 @@ impl Operation {
 
     fn rank(&self) -> u8 {
         match self {
-            Operation::CreateService { .. } => 0,
+            Operation::CreateService { .. } | Operation::CreateAddressGroup { .. } => 0,
             Operation::DeleteRule { .. } => 1,
             Operation::ReplaceRule { .. } => 2,
             Operation::CreateRule { .. } => 3,
             Operation::MoveAboveBottom { .. } => 4,
-            Operation::DeleteService { .. } => 5,
+            Operation::DeleteService { .. } | Operation::DeleteAddressGroup { .. } => 5,
         }
     }
 }
@@ -127,12 +152,39 @@ pub struct Plan {
     pub shadowed: Vec<ShadowedAllowance>,
     /// Scope widenings and other remarks for the report.
     pub notes: Vec<String>,
+    /// Group mode (and leaving it): User-ID registrations to add and remove. They need no
+    /// commit: the executor registers before it writes and unregisters after it commits, so
+    /// desired traffic is never denied in between.
+    #[serde(default, skip_serializing_if = "RegistrationChanges::is_empty")]
+    pub registrations: RegistrationChanges,
 }
 
 impl Plan {
-    /// Nothing to write: no commit.
+    /// No configuration to write: no commit (registrations may still change).
     pub fn is_empty(&self) -> bool {
         self.operations.is_empty() && self.cleanup.is_empty()
+    }
+}
+
+/// One address and the tags to register on it, or to unregister from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Registration {
+    pub address: IpAddr,
+    /// Tags in palosync's namespace only (`<managed_tag>.<id>`).
+    pub tags: Vec<String>,
+    pub why: Explanation,
+}
+
+/// User-ID changes of one plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RegistrationChanges {
+    pub register: Vec<Registration>,
+    pub unregister: Vec<Registration>,
+}
+
+impl RegistrationChanges {
+    pub fn is_empty(&self) -> bool {
+        self.register.is_empty() && self.unregister.is_empty()
     }
 }
 

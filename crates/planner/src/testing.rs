@@ -13,7 +13,9 @@
 
 use crate::coverage::read_owned;
 use crate::desired::Allowance;
-use crate::firewall::{DeviceObjects, ObservedRule, ObservedService, RuleAction};
+use crate::firewall::{
+    DeviceObjects, ObservedAddressGroup, ObservedRule, ObservedService, RuleAction,
+};
 use crate::focus::Scope;
 use crate::operation::{Operation, Plan};
 use crate::ownership::owned_name;
@@ -221,6 +223,33 @@ impl InMemoryFirewall {
                     });
                 }
                 self.services.retain(|s| &s.name != name);
+            }
+            Operation::CreateAddressGroup { group, .. } => {
+                let observed = ObservedAddressGroup {
+                    name: group.name.clone(),
+                    static_members: Vec::new(),
+                    dynamic_filter: Some(group.filter.clone()),
+                    tags: group.tags.clone(),
+                    description: group.description.clone(),
+                };
+                let groups = &mut self.objects.address_groups;
+                match groups.iter_mut().find(|g| g.name == group.name) {
+                    Some(existing) => *existing = observed,
+                    None => groups.push(observed),
+                }
+            }
+            Operation::DeleteAddressGroup { name, .. } => {
+                let user = self
+                    .rules
+                    .iter()
+                    .find(|r| r.destinations.contains(name) || r.sources.contains(name));
+                if let Some(rule) = user {
+                    return Err(ApplyError::Referenced {
+                        object: name.clone(),
+                        from: format!("security rule {}", rule.name),
+                    });
+                }
+                self.objects.address_groups.retain(|g| &g.name != name);
             }
         }
         Ok(())

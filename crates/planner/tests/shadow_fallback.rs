@@ -61,6 +61,7 @@ fn dynamic_partner(firewall: &mut InMemoryFirewall) {
         static_members: vec![],
         dynamic_filter: Some("'partner' and 'ssh'".into()),
         tags: vec![],
+        description: String::new(),
     });
 }
 

@@ -198,12 +198,14 @@ fn address_objects_nested_groups_and_service_groups_are_resolved_to_decide_cover
             static_members: vec!["high".into()],
             dynamic_filter: None,
             tags: vec![],
+            description: String::new(),
         },
         ObservedAddressGroup {
             name: "partners".into(),
             static_members: vec!["low".into(), "inner".into()],
             dynamic_filter: None,
             tags: vec![],
+            description: String::new(),
         },
     ]);
     firewall.services.extend([

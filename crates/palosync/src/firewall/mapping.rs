@@ -9,9 +9,9 @@ use panos::{
     ServiceProtocol,
 };
 use planner::{
-    AddressValue, MatchConditions, ObservedAddress, ObservedAddressGroup, ObservedRule,
-    ObservedService, ObservedServiceGroup, PortProtocol, RuleAction, RuleContent, ServiceContent,
-    UnreadableObject,
+    AddressGroupContent, AddressValue, MatchConditions, ObservedAddress, ObservedAddressGroup,
+    ObservedRule, ObservedService, ObservedServiceGroup, PortProtocol, RuleAction, RuleContent,
+    ServiceContent, UnreadableObject,
 };
 
 /// A rule on the firewall as the planner sees it.
@@ -77,6 +77,19 @@ pub fn observed_address_group(group: &AddressGroup) -> ObservedAddressGroup {
         static_members: group.static_members.clone(),
         dynamic_filter: group.dynamic_filter.clone(),
         tags: group.tags.clone(),
+        description: group.description.clone().unwrap_or_default(),
+    }
+}
+
+/// palosync's dynamic address group (group mode).
+pub fn address_group(group: &AddressGroupContent) -> AddressGroup {
+    AddressGroup {
+        name: group.name.clone(),
+        static_members: Vec::new(),
+        dynamic_filter: Some(group.filter.clone()),
+        description: Some(group.description.clone()).filter(|d| !d.is_empty()),
+        tags: group.tags.clone(),
+        other: Vec::new(),
     }
 }
 

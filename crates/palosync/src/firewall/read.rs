@@ -24,7 +24,7 @@ use panos::{
     AddressGroup, AddressObject, ConfigEntry, Location, SecurityRule, ServiceGroup, ServiceObject,
     Tag, XmlNode,
 };
-use planner::{DeviceObjects, ObjectReference};
+use planner::{DeviceObjects, ObjectReference, ObservedRegistrations};
 use std::collections::BTreeSet;
 
 /// Reads every container palosync plans from, concurrently (six requests; the client keeps at
@@ -47,6 +47,7 @@ pub(super) async fn read_state(
     let rulebase = rulebase.unwrap_or_else(|| XmlNode::new("rulebase"));
     let rules = security_rules(&rulebase)?;
     let objects = DeviceObjects {
+        registrations: ObservedRegistrations::default(),
         addresses: addresses.iter().map(mapping::observed_address).collect(),
         address_groups: address_groups
             .iter()

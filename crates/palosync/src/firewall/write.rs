@@ -15,7 +15,9 @@
 //! reported, never blocking the rule changes (issue 12, item 1).
 
 use super::{Firewall, FirewallError, mapping};
-use panos::{ConfigAction, ConfigEntry, Location, Position, SecurityRule, ServiceObject, Tag};
+use panos::{
+    AddressGroup, ConfigAction, ConfigEntry, Location, Position, SecurityRule, ServiceObject, Tag,
+};
 use planner::{Operation, Plan};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -73,7 +75,10 @@ impl std::fmt::Display for Revert {
 
 /// Whether an operation deletes a managed object (not a rule): cleanup, written last.
 fn is_object_delete(operation: &Operation) -> bool {
-    matches!(operation, Operation::DeleteService { .. })
+    matches!(
+        operation,
+        Operation::DeleteService { .. } | Operation::DeleteAddressGroup { .. }
+    )
 }
 
 pub(super) fn action_for(location: &Location, operation: &Operation) -> ConfigAction {
@@ -101,6 +106,13 @@ pub(super) fn action_for(location: &Location, operation: &Operation) -> ConfigAc
         },
         Operation::DeleteService { name, .. } => ConfigAction::Delete {
             xpath: ServiceObject::xpath(location, name),
+        },
+        Operation::CreateAddressGroup { group, .. } => ConfigAction::Set {
+            xpath: AddressGroup::container(location),
+            element: mapping::address_group(group).to_entry(),
+        },
+        Operation::DeleteAddressGroup { name, .. } => ConfigAction::Delete {
+            xpath: AddressGroup::xpath(location, name),
         },
     }
 }
@@ -174,6 +186,11 @@ pub(super) fn cleanup_actions(
             Operation::DeleteService { name, .. } => {
                 Some(("service", name.clone(), action_for(location, operation)))
             }
+            Operation::DeleteAddressGroup { name, .. } => Some((
+                "address-group",
+                name.clone(),
+                action_for(location, operation),
+            )),
             _ => None,
         })
         .collect()

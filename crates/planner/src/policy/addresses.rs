@@ -289,12 +289,14 @@ mod tests {
                     static_members: vec![],
                     dynamic_filter: Some("'web'".into()),
                     tags: vec![],
+                    description: String::new(),
                 },
                 ObservedAddressGroup {
                     name: "loop".into(),
                     static_members: vec!["loop".into(), "192.0.2.1".into()],
                     dynamic_filter: None,
                     tags: vec![],
+                    description: String::new(),
                 },
             ],
             ..DeviceObjects::default()

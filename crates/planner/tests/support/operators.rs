@@ -107,12 +107,14 @@ pub fn operator_objects() -> (DeviceObjects, Vec<ObservedService>) {
                 static_members: vec!["203.0.113.128/25".into()],
                 dynamic_filter: None,
                 tags: vec![],
+                description: String::new(),
             },
             ObservedAddressGroup {
                 name: "grp-partners".into(),
                 static_members: vec!["obj-net".into(), "grp-inner".into()],
                 dynamic_filter: None,
                 tags: vec![],
+                description: String::new(),
             },
         ],
         service_groups: vec![ObservedServiceGroup {

@@ -109,6 +109,11 @@ pub struct SettingFlags {
     /// Pin the firewall certificate's SHA-256 fingerprint (PANOS_CERT_FINGERPRINT).
     #[arg(long, global = true)]
     pub panos_cert_fingerprint: Option<String>,
+    /// Policy shape: `addresses` (a rule per address and service, the default) or `groups` (a
+    /// rule per security-group permission, members through dynamic address groups)
+    /// (PALOSYNC_MODE).
+    #[arg(long, global = true, value_name = "addresses|groups")]
+    pub mode: Option<String>,
 }
 
 impl SettingFlags {
@@ -129,6 +134,7 @@ impl SettingFlags {
             ("panos_vsys", &self.panos_vsys),
             ("panos_ca_file", &self.panos_ca_file),
             ("panos_cert_fingerprint", &self.panos_cert_fingerprint),
+            ("palosync_mode", &self.mode),
         ];
         for (setting, value) in flags {
             if let Some(value) = value {

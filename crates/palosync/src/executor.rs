@@ -15,6 +15,7 @@
 //! - Never commits anything when a write failed; a later batch's failure reverts palosync's own
 //!   uncommitted changes (item 9).
 
+use crate::capacity::{self, CapacityExceeded};
 use crate::firewall::{
     CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject, WriteSession,
 };
@@ -32,6 +33,8 @@ pub enum ExecuteError {
     Firewall(#[from] FirewallError),
     #[error("cannot plan: {0}")]
     Plan(#[from] PlanError),
+    #[error("refusing to write: {0}")]
+    Capacity(#[from] CapacityExceeded),
 }
 
 impl ExecuteError {
@@ -39,6 +42,7 @@ impl ExecuteError {
         match self {
             ExecuteError::Firewall(e) => e.error_type(),
             ExecuteError::Plan(_) => "PlanRejected",
+            ExecuteError::Capacity(_) => "CapacityExceeded",
         }
     }
 }
@@ -141,6 +145,12 @@ pub async fn reconcile_state(
         return Ok(execution);
     }
 
+    capacity::check(
+        &execution.plan,
+        state.rules.len(),
+        firewall.capacity().as_ref(),
+        settings.mode,
+    )?;
     let create_tag = (!state.managed_tag_exists && !execution.plan.operations.is_empty())
         .then_some(settings.managed_tag.as_str());
     let writes = !execution.plan.is_empty();

@@ -4,6 +4,7 @@
 //! decisions live in the `planner` crate; the IO in `aws` and `panos`.
 
 pub mod app;
+pub mod capacity;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -13,3 +14,5 @@ pub mod firewall;
 pub mod lambda;
 pub mod report;
 pub mod snapshot;
+#[cfg(test)]
+mod test_plans;

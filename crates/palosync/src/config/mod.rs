@@ -10,7 +10,8 @@ mod raw;
 pub use raw::{RawSettings, VARIABLES};
 
 use ipnet::IpNet;
-use model::{Settings, SettingsError};
+use model::settings::MAX_PANOS_NAME;
+use model::{PolicyMode, Settings, SettingsError};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -37,6 +38,9 @@ pub struct FirewallConfig {
     pub full_commit: bool,
     pub vsys: String,
     pub tls: TlsChoice,
+    /// The device's security-rule capacity (`PANOS_MAX_RULES`); `None`: derived from
+    /// `show system info` where the model says it (see [`crate::capacity`]).
+    pub max_rules: Option<usize>,
 }
 
 /// Where the API key comes from. The inline key never appears in `Debug` output.
@@ -118,7 +122,24 @@ impl Config {
         .with_managed_tag(raw.panos_managed_tag.as_deref().unwrap_or("palosync"))?
         .with_app_id(flag(&raw.panos_app_id, "PANOS_APP_ID", true)?)
         .with_internal_cidrs(cidrs(&raw.internal_cidrs, "INTERNAL_CIDRS")?)
-        .with_extra_route_targets(list(&raw.firewall_route_targets))?;
+        .with_extra_route_targets(list(&raw.firewall_route_targets))?
+        .with_mode(mode(&raw.palosync_mode)?)
+        .with_registration_timeout(number(&raw.palosync_tag_timeout, "PALOSYNC_TAG_TIMEOUT")?)?;
+        if policy.mode == PolicyMode::Groups {
+            // A dynamic address group is named `<tag>.<sg-id>`; sg ids are at most 20 characters.
+            let longest = policy.member_tag("sg-0123456789abcdef0").len();
+            if longest > MAX_PANOS_NAME {
+                return Err(ConfigError::Invalid {
+                    variable: "PANOS_MANAGED_TAG",
+                    value: policy.managed_tag.clone(),
+                    why: format!(
+                        "in group mode address groups are named <tag>.<group-id>, which must fit \
+                         the firewall's {MAX_PANOS_NAME} characters: use at most {} characters",
+                        MAX_PANOS_NAME - (longest - policy.managed_tag.len())
+                    ),
+                });
+            }
+        }
 
         let firewall = FirewallConfig {
             url: firewall_url(&raw.panos_url)?,
@@ -127,6 +148,9 @@ impl Config {
             full_commit: flag(&raw.panos_full_commit, "PANOS_FULL_COMMIT", false)?,
             vsys: vsys(&raw.panos_vsys)?,
             tls: tls_choice(raw)?,
+            max_rules: number(&raw.panos_max_rules, "PANOS_MAX_RULES")?
+                .map(|n: u32| n as usize)
+                .filter(|n| *n > 0),
         };
         if firewall.admin.is_none() && !firewall.full_commit {
             return Err(ConfigError::Missing {
@@ -175,6 +199,36 @@ fn flag(
             why: "expected true or false".into(),
         }),
     }
+}
+
+fn mode(value: &Option<String>) -> Result<PolicyMode, ConfigError> {
+    let Some(value) = value else {
+        return Ok(PolicyMode::Addresses);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "addresses" | "address" => Ok(PolicyMode::Addresses),
+        "groups" | "group" => Ok(PolicyMode::Groups),
+        _ => Err(ConfigError::Invalid {
+            variable: "PALOSYNC_MODE",
+            value: value.clone(),
+            why: "expected addresses (one rule per address and service) or groups (one rule per \
+                  security-group permission, members through dynamic address groups)"
+                .into(),
+        }),
+    }
+}
+
+fn number(value: &Option<String>, variable: &'static str) -> Result<Option<u32>, ConfigError> {
+    value
+        .as_deref()
+        .map(|v| {
+            v.trim().parse::<u32>().map_err(|err| ConfigError::Invalid {
+                variable,
+                value: v.to_owned(),
+                why: format!("expected a whole number ({err})"),
+            })
+        })
+        .transpose()
 }
 
 fn list(value: &Option<String>) -> Vec<String> {

@@ -35,6 +35,9 @@ pub struct RawSettings {
     pub dry_run: Option<String>,
     pub aws_region: Option<String>,
     pub aws_account_id: Option<String>,
+    pub palosync_mode: Option<String>,
+    pub palosync_tag_timeout: Option<String>,
+    pub panos_max_rules: Option<String>,
 }
 
 /// `(setting, its environment variable, the original Lambda's name for it)`.
@@ -77,6 +80,9 @@ pub const VARIABLES: &[(&str, &str, Option<&str>)] = &[
     ("dry_run", "DRY_RUN", None),
     ("aws_region", "AWS_REGION", None),
     ("aws_account_id", "AWS_ACCOUNT_ID", None),
+    ("palosync_mode", "PALOSYNC_MODE", None),
+    ("palosync_tag_timeout", "PALOSYNC_TAG_TIMEOUT", None),
+    ("panos_max_rules", "PANOS_MAX_RULES", None),
 ];
 
 impl RawSettings {
@@ -149,6 +155,9 @@ impl RawSettings {
             "dry_run" => &mut self.dry_run,
             "aws_region" => &mut self.aws_region,
             "aws_account_id" => &mut self.aws_account_id,
+            "palosync_mode" => &mut self.palosync_mode,
+            "palosync_tag_timeout" => &mut self.palosync_tag_timeout,
+            "panos_max_rules" => &mut self.panos_max_rules,
             other => unreachable!("setting {other:?} is not in VARIABLES"),
         }
     }

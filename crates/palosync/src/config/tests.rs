@@ -171,3 +171,57 @@ fn vsys_must_look_like_a_vsys() {
     assert!(Config::validate(&with(&[("PANOS_VSYS", "vsys2")])).is_ok());
     assert!(Config::validate(&with(&[("PANOS_VSYS", "shared")])).is_err());
 }
+
+#[test]
+fn group_mode_its_tag_timeout_and_the_rule_capacity_are_settings() {
+    let defaults = Config::validate(&with(&[])).unwrap();
+    assert_eq!(defaults.policy.mode, PolicyMode::Addresses);
+    assert_eq!(defaults.policy.registration_timeout, None);
+    assert_eq!(defaults.firewall.max_rules, None);
+
+    let config = Config::validate(&with(&[
+        ("PALOSYNC_MODE", "groups"),
+        ("PALOSYNC_TAG_TIMEOUT", "3600"),
+        ("PANOS_MAX_RULES", "1500"),
+    ]))
+    .unwrap();
+    assert_eq!(config.policy.mode, PolicyMode::Groups);
+    assert_eq!(config.policy.registration_timeout, Some(3600));
+    assert_eq!(config.firewall.max_rules, Some(1500));
+    let never = Config::validate(&with(&[("PALOSYNC_TAG_TIMEOUT", "0")])).unwrap();
+    assert_eq!(never.policy.registration_timeout, None, "0 never expires");
+}
+
+#[test]
+fn bad_modes_timeouts_and_tags_too_long_for_group_names_are_refused_by_name() {
+    let mode = Config::validate(&with(&[("PALOSYNC_MODE", "rules")])).unwrap_err();
+    assert!(mode.to_string().contains("PALOSYNC_MODE"), "{mode}");
+    let timeout = Config::validate(&with(&[("PALOSYNC_TAG_TIMEOUT", "2592001")])).unwrap_err();
+    assert!(
+        timeout.to_string().contains("PALOSYNC_TAG_TIMEOUT"),
+        "{timeout}"
+    );
+    let not_a_number = Config::validate(&with(&[("PANOS_MAX_RULES", "many")])).unwrap_err();
+    assert!(
+        not_a_number.to_string().contains("PANOS_MAX_RULES"),
+        "{not_a_number}"
+    );
+
+    let long_tag = "t".repeat(43);
+    let raw_long = {
+        let mut raw = with(&[("PALOSYNC_MODE", "groups")]);
+        raw.panos_managed_tag = Some(long_tag.clone());
+        raw
+    };
+    let error = Config::validate(&raw_long).unwrap_err();
+    assert!(
+        error.to_string().contains("at most 42 characters"),
+        "{error}"
+    );
+    let mut addresses = raw_long;
+    addresses.palosync_mode = None;
+    assert!(
+        Config::validate(&addresses).is_ok(),
+        "address mode has no such limit"
+    );
+}

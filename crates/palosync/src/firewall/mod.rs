@@ -14,6 +14,7 @@ pub mod write;
 pub use session::WriteSession;
 pub use write::{LeftoverObject, Revert, Written};
 
+use crate::capacity::{Capacity, CapacitySource};
 use crate::config::{FirewallConfig, TlsChoice};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
@@ -143,6 +144,8 @@ pub struct Firewall {
     full_commit: bool,
     /// Actions per multi-config request ([`MAX_ACTIONS_PER_BATCH`]; smaller in tests).
     batch_size: usize,
+    /// `PANOS_MAX_RULES`.
+    max_rules: Option<usize>,
 }
 
 impl Firewall {
@@ -191,6 +194,7 @@ impl Firewall {
             admin: config.admin.clone(),
             full_commit: config.full_commit,
             batch_size: MAX_ACTIONS_PER_BATCH,
+            max_rules: config.max_rules,
         })
     }
 
@@ -200,6 +204,14 @@ impl Firewall {
     pub fn with_batch_size(mut self, actions: usize) -> Self {
         self.batch_size = actions.max(2);
         self
+    }
+
+    /// How many security rules the device holds, when known (`PANOS_MAX_RULES`).
+    pub fn capacity(&self) -> Option<Capacity> {
+        self.max_rules.map(|max_rules| Capacity {
+            max_rules,
+            source: CapacitySource::Setting,
+        })
     }
 
     /// `PANOS_ADMIN`, when set.

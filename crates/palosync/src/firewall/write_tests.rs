@@ -1,30 +1,8 @@
 //! Batching: what goes together, in which order.
 
 use super::*;
-use planner::{Explanation, RuleAction, RuleContent};
-
-fn rule(name: &str) -> RuleContent {
-    RuleContent {
-        name: name.into(),
-        from_zones: vec!["untrust".into()],
-        to_zones: vec!["trust".into()],
-        sources: vec!["any".into()],
-        destinations: vec!["10.0.1.10".into()],
-        applications: vec!["ssl".into()],
-        services: vec!["application-default".into()],
-        action: RuleAction::Allow,
-        profile_group: None,
-        tags: vec!["palosync".into()],
-        description: String::new(),
-    }
-}
-
-fn create(name: &str) -> Operation {
-    Operation::CreateRule {
-        rule: rule(name),
-        why: Explanation::default(),
-    }
-}
+use crate::test_plans::{create, rule};
+use planner::Explanation;
 
 fn replace(name: &str) -> Operation {
     Operation::ReplaceRule {

@@ -50,6 +50,7 @@ pub fn firewall_config(sim: &RunningSimulator) -> FirewallConfig {
         full_commit: false,
         vsys: "vsys1".to_owned(),
         tls: TlsChoice::Verified { ca_file: None },
+        max_rules: None,
     }
 }
 

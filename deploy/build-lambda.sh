@@ -2,7 +2,7 @@
 # Build the Lambda artifact: deploy/dist/palosync.zip with the palosync binary as `bootstrap` at
 # its root, for the provided.al2023 runtime (the template's CodeUri points there).
 #
-#   deploy/build-lambda.sh                   # release build for this machine's architecture
+#   deploy/build-lambda.sh                   # `lambda` profile build (fat LTO) for this machine's architecture
 #   deploy/build-lambda.sh --binary PATH     # package an already built binary instead
 #   deploy/build-lambda.sh --out FILE.zip    # write the zip elsewhere
 #
@@ -35,11 +35,11 @@ done
 
 if [ -z "$binary" ]; then
   cd "$root"
-  echo "==> cargo build --release --locked -p palosync --bin palosync" >&2
-  cargo build --release --locked -p palosync --bin palosync
+  echo "==> cargo build --profile lambda --locked -p palosync --bin palosync" >&2
+  cargo build --profile lambda --locked -p palosync --bin palosync
   target_dir=$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-  binary="$target_dir/release/palosync"
+  binary="$target_dir/lambda/palosync"
 fi
 [ -f "$binary" ] || die "no binary at $binary"
 

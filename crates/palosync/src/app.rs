@@ -4,11 +4,12 @@
 
 use crate::config::{ApiKeySource, Config};
 use crate::executor::{self, ExecuteError, ExecuteOptions};
+use crate::membership;
 use crate::firewall::Firewall;
 use crate::report::{Report, ReportedError, round_trips};
 use aws::{Inventory, InventoryError, SdkInventory, SnapshotInventory};
 use events::{EventFilter, Ingest, Trigger};
-use model::{Provenance, ReadTargets, ReconcileKey};
+use model::{PolicyMode, Provenance, ReadTargets, ReconcileKey};
 use planner::Scope;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -245,9 +246,22 @@ impl App {
         );
         let reconcile_started = Instant::now();
         let settings = &self.config.policy;
+        let options = ExecuteOptions { dry_run, deadline };
+        if settings.mode == PolicyMode::Groups && membership::applies(&scope) {
+            let fast =
+                membership::reconcile(&self.firewall, settings, &topology, &scope, options).await?;
+            if let Some(execution) = fast {
+                report
+                    .durations_ms
+                    .insert("reconcile", reconcile_started.elapsed().as_millis() as u64);
+                report.execution = Some(execution);
+                return Ok(());
+            }
+        }
+        let registrations = executor::registrations_to_read(settings, &scope);
         let state = self
             .firewall
-            .read_state(&settings.managed_tag)
+            .read_state(settings, &registrations)
             .await
             .map_err(ExecuteError::from)?;
         // Managed rules in scope may point at interfaces the keys' read does not hold (an
@@ -272,7 +286,7 @@ impl App {
             &topology,
             &scope,
             &state,
-            ExecuteOptions { dry_run, deadline },
+            options,
         )
         .await?;
         report

@@ -8,7 +8,7 @@ use crate::config::{Config, RawSettings};
 use crate::firewall::{CommitReport, Firewall};
 use crate::report::Report;
 use aws::{ScopeOptions, Snapshot, SnapshotInventory};
-use model::{CidrSource, GroupId, InstanceId, InstanceState, Protocol, Topology};
+use model::{CidrSource, GroupId, InstanceId, InstanceState, PolicyMode, Protocol, Topology};
 use panos::{ConfigEntry, Location, Position, RuleAction, SecurityRule};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -111,6 +111,10 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
 
     writeln!(out, "\nRulebase after (committed):")?;
     print_rulebase(out, &admin_client).await?;
+
+    group_act(out, &mut app, &mut topology).await?;
+    writeln!(out, "\nRulebase in group mode (committed):")?;
+    print_rulebase(out, &admin_client).await?;
     let after = admin_client
         .security_rules(&Location::vsys("vsys1"))
         .await?;
@@ -171,6 +175,46 @@ fn story() -> Vec<Step> {
             request: json!({"instancesSet": {"items": [{"instanceId": WEB}]}}),
         },
     ]
+}
+
+/// Act two: the same firewall in group mode. One sync turns the address rules into a rule per
+/// permission whose destination is the group's dynamic address group; then the web server stops
+/// and starts again, each only a User-ID registration: no commit.
+async fn group_act(
+    out: &mut impl Write,
+    app: &mut App,
+    topology: &mut Topology,
+) -> Result<(), DemoError> {
+    writeln!(
+        out,
+        "\nAct two: group mode (PALOSYNC_MODE=groups), the web server running again."
+    )?;
+    app.config.policy = app.config.policy.clone().with_mode(PolicyMode::Groups);
+    set_web_state(topology, InstanceState::Running);
+    let steps: [(&str, Option<(&str, InstanceState)>); 3] = [
+        ("one sync switches modes: a rule per permission, members in a dynamic address group", None),
+        ("alice stops the web server (StopInstances)", Some(("StopInstances", InstanceState::Stopped))),
+        ("alice starts it again (StartInstances)", Some(("StartInstances", InstanceState::Running))),
+    ];
+    for (number, (title, event)) in steps.into_iter().enumerate() {
+        writeln!(out, "\n{}. {title}", number + 6)?;
+        let work = match event {
+            None => Work::Everything(model::Provenance::sync("demo")),
+            Some((event_name, state)) => {
+                set_web_state(topology, state);
+                let request = json!({"instancesSet": {"items": [{"instanceId": WEB}]}});
+                let payload = api_call_event(event_name, "alice", 100 + number, request);
+                let bytes = payload.to_string();
+                Work::Ingest(events::parse_payload(bytes.as_bytes(), &app.event_filter())?)
+            }
+        };
+        app.topology = snapshot_source(topology);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let (report, result) = app.run("demo", work, false, deadline).await;
+        print_step(out, &report)?;
+        result?;
+    }
+    Ok(())
 }
 
 fn set_web_state(topology: &mut Topology, state: InstanceState) {
@@ -339,6 +383,20 @@ fn print_step(out: &mut impl Write, report: &Report) -> Result<(), DemoError> {
     {
         writeln!(out, "   - {}", op.why().text)?;
     }
+    let changes = &execution.plan.registrations;
+    let listed = changes
+        .register
+        .iter()
+        .map(|r| ("register", r))
+        .chain(changes.unregister.iter().map(|r| ("unregister", r)));
+    for (verb, registration) in listed {
+        writeln!(
+            out,
+            "   - {verb} {} as {}",
+            registration.address,
+            registration.tags.join(", ")
+        )?;
+    }
     for shadowed in &execution.plan.shadowed {
         writeln!(
             out,
@@ -347,6 +405,9 @@ fn print_step(out: &mut impl Write, report: &Report) -> Result<(), DemoError> {
         )?;
     }
     let commit = match &execution.commit {
+        None if execution.membership_only => {
+            "no commit (a registration takes effect at once)".to_owned()
+        }
         Some(CommitReport::Committed { job_id, .. }) => format!("one commit (job {job_id}, OK)"),
         Some(CommitReport::StillRunning { job_id }) => format!("commit job {job_id} still running"),
         Some(CommitReport::NothingToCommit) | None => "nothing to commit".to_owned(),

@@ -17,10 +17,11 @@
 
 use crate::capacity::{self, CapacityExceeded};
 use crate::firewall::{
-    CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject, WriteSession,
+    CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject, RegistrationReport,
+    WriteSession,
 };
-use model::{ReadTargets, Settings, Topology};
-use planner::{Plan, PlanError, PlanInput, Scope};
+use model::{PolicyMode, ReadTargets, ReconcileKey, Settings, Topology};
+use planner::{Plan, PlanError, PlanInput, RegistrationRead, Scope};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -71,7 +72,45 @@ pub struct Execution {
     pub key_user: Option<String>,
     /// `None` when nothing needed committing (or on a dry run).
     pub commit: Option<CommitReport>,
+    /// User-ID changes (group mode, and leaving it); `None` when there were none to make.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registrations: Option<RegistrationReport>,
+    /// The run changed membership only, from registrations read by address or instance: no
+    /// configuration was read, written or committed (group mode, instance events).
+    pub membership_only: bool,
     pub dry_run: bool,
+}
+
+impl Execution {
+    pub(crate) fn new(plan: Plan, policy_match_queries: usize, dry_run: bool) -> Self {
+        Self {
+            plan,
+            policy_match_queries,
+            actions_written: 0,
+            batches: 0,
+            strict_batch: false,
+            leftovers: Vec::new(),
+            key_user: None,
+            commit: None,
+            registrations: None,
+            membership_only: false,
+            dry_run,
+        }
+    }
+}
+
+/// What the full read must include of the User-ID registrations: all of them in group mode,
+/// and on a sync in address mode (leftovers of group mode are removed then); none otherwise.
+pub fn registrations_to_read(settings: &Settings, scope: &Scope) -> RegistrationRead {
+    let everything = scope
+        .keys
+        .iter()
+        .any(|(key, _)| *key == ReconcileKey::Everything);
+    if settings.mode == PolicyMode::Groups || everything {
+        RegistrationRead::All
+    } else {
+        RegistrationRead::Nothing
+    }
 }
 
 /// Read the firewall, then reconcile it with `topology` (which must already hold whatever the
@@ -83,7 +122,9 @@ pub async fn reconcile(
     scope: &Scope,
     options: ExecuteOptions,
 ) -> Result<Execution, ExecuteError> {
-    let state = firewall.read_state(&settings.managed_tag).await?;
+    let state = firewall
+        .read_state(settings, &registrations_to_read(settings, scope))
+        .await?;
     reconcile_state(firewall, settings, topology, scope, &state, options).await
 }
 
@@ -130,27 +171,42 @@ pub async fn reconcile_state(
     let answers = firewall.answer(candidates.queries()).await?;
     let plan = candidates.finish(&answers);
 
-    let mut execution = Execution {
-        plan,
-        policy_match_queries: queries,
-        actions_written: 0,
-        batches: 0,
-        strict_batch: false,
-        leftovers: Vec::new(),
-        key_user: None,
-        commit: None,
-        dry_run: options.dry_run,
-    };
+    let mut execution = Execution::new(plan, queries, options.dry_run);
     if options.dry_run {
         return Ok(execution);
     }
-
     capacity::check(
         &execution.plan,
         state.rules.len(),
         firewall.capacity().as_ref(),
         settings.mode,
     )?;
+    // Members first, so the rules committed next find them; stale members go only once the
+    // commit has landed (leaving group mode, the address rules that replace them are live).
+    let timeout = settings.registration_timeout;
+    let mut registered = firewall
+        .update_registrations(&execution.plan.registrations.register, &[], timeout)
+        .await?;
+    write_and_commit(firewall, settings, state, scope, &mut execution, options).await?;
+    let unregistered = firewall
+        .update_registrations(&[], &execution.plan.registrations.unregister, timeout)
+        .await?;
+    registered.unregistered = unregistered.unregistered;
+    registered.messages += unregistered.messages;
+    execution.registrations = Some(registered).filter(|r| r.messages > 0);
+    Ok(execution)
+}
+
+/// The configuration part of a reconcile: write the plan under the config lock and commit once,
+/// or nothing when there is nothing of palosync's to write or commit.
+async fn write_and_commit(
+    firewall: &Firewall,
+    settings: &Settings,
+    state: &FirewallState,
+    scope: &Scope,
+    execution: &mut Execution,
+    options: ExecuteOptions,
+) -> Result<(), ExecuteError> {
     let create_tag = (!state.managed_tag_exists && !execution.plan.operations.is_empty())
         .then_some(settings.managed_tag.as_str());
     let writes = !execution.plan.is_empty();
@@ -161,12 +217,12 @@ pub async fn reconcile_state(
     };
     if !writes && nothing_of_ours_pending {
         // Other admins' uncommitted changes are theirs to commit.
-        return Ok(execution);
+        return Ok(());
     }
 
     let session = firewall.begin_write().await?;
     execution.key_user = Some(session.key_user.clone());
-    let written = write(firewall, &mut execution, &session, &pending, create_tag).await;
+    let written = write(firewall, execution, &session, &pending, create_tag).await;
     let released = firewall.end_write(session).await;
     let needs_commit = written?;
     released?;
@@ -179,7 +235,7 @@ pub async fn reconcile_state(
         let description = commit_description(&execution.plan, scope);
         execution.commit = Some(firewall.commit(&description, budget).await?);
     }
-    Ok(execution)
+    Ok(())
 }
 
 /// Under the lock: refuse a full commit over others' pending changes, write, and say whether a

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod executor;
 pub mod firewall;
 pub mod lambda;
+pub mod membership;
 pub mod report;
 pub mod snapshot;
 #[cfg(test)]

@@ -99,6 +99,33 @@ impl Report {
             for op in &plan.operations {
                 let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
             }
+            let changes = &plan.registrations;
+            if !changes.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  registrations: {} to register, {} to unregister (User-ID, no commit)",
+                    changes.register.len(),
+                    changes.unregister.len()
+                );
+                let listed = changes
+                    .register
+                    .iter()
+                    .map(|r| ("register", r))
+                    .chain(changes.unregister.iter().map(|r| ("unregister", r)));
+                for (verb, registration) in listed.clone().take(MAX_LISTED) {
+                    let _ = writeln!(
+                        out,
+                        "    {verb:<18} {} {}: {}",
+                        registration.address,
+                        registration.tags.join(", "),
+                        registration.why.text
+                    );
+                }
+                let more = listed.count().saturating_sub(MAX_LISTED);
+                if more > 0 {
+                    let _ = writeln!(out, "    … and {more} more");
+                }
+            }
             for skipped in &plan.skipped {
                 let _ = writeln!(
                     out,
@@ -130,6 +157,9 @@ impl Report {
             }
             let commit = match &execution.commit {
                 None if execution.dry_run => "none (dry run)".to_owned(),
+                None if execution.membership_only => {
+                    "none (membership only: registrations take effect at once)".to_owned()
+                }
                 None => "none (nothing to change)".to_owned(),
                 Some(CommitReport::Committed { job_id, .. }) => format!("job {job_id} OK"),
                 Some(CommitReport::NothingToCommit) => "nothing to commit".to_owned(),
@@ -155,6 +185,9 @@ impl Report {
         out
     }
 }
+
+/// Registrations listed one per line in the table; the rest are counted.
+const MAX_LISTED: usize = 50;
 
 fn op_kind(op: &Operation) -> &'static str {
     match op {

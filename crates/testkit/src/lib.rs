@@ -28,6 +28,25 @@ pub async fn moto_config(region: &'static str) -> SdkConfig {
         .await
 }
 
+/// As [`moto_config`], acting in AWS account `account` (12 digits): moto keeps each account's
+/// state apart and maps credentials from `AssumeRole` to the role's account, so a test given an
+/// account of its own shares nothing with any other test, whatever its region.
+pub async fn moto_config_in_account(region: &'static str, account: &str) -> SdkConfig {
+    let base = moto_config(region).await;
+    let role = format!("arn:aws:iam::{account}:role/palosync-test");
+    let credentials = aws_config::sts::AssumeRoleProvider::builder(role)
+        .session_name("palosync-test")
+        .configure(&base)
+        .build()
+        .await;
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(Region::new(region))
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
 /// A new internet gateway, attached to `vpc`; returns its id.
 pub async fn internet_gateway(ec2: &Client, vpc: &str) -> String {
     let out = ec2

@@ -8,9 +8,11 @@
 
 pub mod mapping;
 pub mod read;
+pub mod registrations;
 pub mod session;
 pub mod write;
 
+pub use registrations::RegistrationReport;
 pub use session::WriteSession;
 pub use write::{LeftoverObject, Revert, Written};
 
@@ -18,7 +20,11 @@ use crate::capacity::{Capacity, CapacitySource};
 use crate::config::{FirewallConfig, TlsChoice};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
-use planner::{DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery};
+use model::Settings;
+use planner::{
+    DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery,
+    RegistrationRead,
+};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -76,6 +82,8 @@ pub enum FirewallError {
     OtherAdminsPending { admins: Vec<String> },
     #[error("commit failed: {0}")]
     Commit(#[source] panos::Error),
+    #[error("User-ID registration failed: {0}")]
+    Registration(#[source] panos::Error),
 }
 
 impl FirewallError {
@@ -93,7 +101,8 @@ impl FirewallError {
             | FirewallError::Write { source: e, .. }
             | FirewallError::Cleanup(e)
             | FirewallError::Lock(e)
-            | FirewallError::Commit(e) => e,
+            | FirewallError::Commit(e)
+            | FirewallError::Registration(e) => e,
         };
         match cause {
             panos::Error::Authentication { .. } => "FirewallAuthenticationFailed",
@@ -228,9 +237,20 @@ impl Firewall {
         self.client.stats()
     }
 
-    /// The whole vsys as the planner needs it (see [`read`]).
-    pub async fn read_state(&self, managed_tag: &str) -> Result<FirewallState, FirewallError> {
-        read::read_state(&self.client, &self.location, managed_tag).await
+    /// The whole vsys as the planner needs it (see [`read`]), with the User-ID registrations
+    /// `registrations` asks for (in `settings`' tag namespace).
+    pub async fn read_state(
+        &self,
+        settings: &Settings,
+        registrations: &RegistrationRead,
+    ) -> Result<FirewallState, FirewallError> {
+        let prefix = settings.member_tag_prefix();
+        let (mut state, observed) = tokio::try_join!(
+            read::read_state(&self.client, &self.location, &settings.managed_tag),
+            self.read_registrations(registrations, &prefix),
+        )?;
+        state.objects.registrations = observed;
+        Ok(state)
     }
 
     /// Ask the firewall each question once, a few at a time.

@@ -144,13 +144,24 @@ pub fn admin_client(sim: &RunningSimulator) -> panos::Client {
 
 impl Harness {
     pub async fn new(region: &'static str) -> Self {
-        let sdk = moto::moto_config(region).await;
+        Self::build(moto::moto_config(region).await, model::PolicyMode::Addresses).await
+    }
+
+    /// A harness in an AWS account of its own (12 digits, unique per test), so it shares no
+    /// moto state with any other test, with palosync in `mode`.
+    pub async fn in_account(account: &str, mode: model::PolicyMode) -> Self {
+        let sdk = testkit::moto_config_in_account("us-east-1", account).await;
+        Self::build(sdk, mode).await
+    }
+
+    async fn build(sdk: aws_config::SdkConfig, mode: model::PolicyMode) -> Self {
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
         let vpc = moto::build_vpc(&ec2).await;
         let sim = start_simulator().await;
         let admin = admin_client(&sim);
         seed_operator_rule(&admin).await;
-        let app = Self::app_for(&sim, &sdk, &vpc.firewall);
+        let mut app = Self::app_for(&sim, &sdk, &vpc.firewall);
+        app.config.policy = app.config.policy.clone().with_mode(mode);
         Self {
             sim,
             app,

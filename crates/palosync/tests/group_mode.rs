@@ -1,0 +1,350 @@
+//! Group mode end to end (issue 13) against moto and the simulator: after every event the
+//! firewall's own `test security-policy-match` allows each desired flow through a managed rule and
+//! nothing else the security groups do not allow; instances coming and going change User-ID
+//! registrations only, never the configuration, and cost no commit.
+
+mod support;
+
+use model::PolicyMode;
+use panos::{PolicyMatch, PolicyMatchQuery};
+use serde_json::json;
+use std::collections::BTreeMap;
+use support::moto::{cidr, interfaces_of, launch_with_interface, tcp};
+use support::*;
+
+/// A probe: (source, destination, tcp port, App-ID), and whether a managed rule must allow it.
+struct Flow {
+    source: &'static str,
+    destination: String,
+    port: u16,
+    application: &'static str,
+}
+
+fn https(destination: &str) -> Flow {
+    Flow {
+        source: "198.51.100.7",
+        destination: destination.to_owned(),
+        port: 443,
+        application: "ssl",
+    }
+}
+
+/// A flow from a partner address on `port`, as App-ID would name it (ssh on 22).
+fn partner(destination: &str, port: u16) -> Flow {
+    Flow {
+        source: "198.51.100.7",
+        destination: destination.to_owned(),
+        port,
+        application: if port == 22 { "ssh" } else { "unknown-tcp" },
+    }
+}
+
+/// The managed rule that allows `flow`, asked of the simulated firewall itself.
+async fn managed_allow(h: &Harness, flow: &Flow) -> Option<String> {
+    let query = PolicyMatchQuery {
+        from: "untrust".into(),
+        to: "trust".into(),
+        source: flow.source.parse().expect("source"),
+        destination: flow.destination.parse().expect("destination"),
+        protocol: 6,
+        destination_port: Some(flow.port),
+        application: Some(flow.application.into()),
+        source_user: None,
+        vsys: None,
+    };
+    let answer = h.admin.policy_match(&query).await.expect("policy match");
+    let PolicyMatch::Match { rule, .. } = answer else {
+        return None;
+    };
+    let managed = h.managed_rules().await;
+    let allows = managed
+        .iter()
+        .any(|r| r.name == rule && r.action == panos::RuleAction::Allow);
+    allows.then_some(rule)
+}
+
+async fn assert_allowed(h: &Harness, flow: Flow, step: &str) {
+    assert!(
+        managed_allow(h, &flow).await.is_some(),
+        "{step}: {} -> {}:{} must be allowed by a managed rule",
+        flow.source,
+        flow.destination,
+        flow.port
+    );
+}
+
+async fn assert_not_allowed(h: &Harness, flow: Flow, step: &str) {
+    let rule = managed_allow(h, &flow).await;
+    assert!(
+        rule.is_none(),
+        "{step}: {} -> {}:{} is not allowed by the groups, yet {rule:?} allows it",
+        flow.source,
+        flow.destination,
+        flow.port
+    );
+}
+
+fn instances(ids: &[&str]) -> serde_json::Value {
+    let items: Vec<_> = ids.iter().map(|id| json!({ "instanceId": id })).collect();
+    json!({ "instancesSet": { "items": items } })
+}
+
+/// Commits and firewall round trips one step cost.
+struct Cost {
+    commits: u64,
+    round_trips: BTreeMap<String, u64>,
+}
+
+impl Cost {
+    fn total(&self) -> u64 {
+        self.round_trips.values().sum()
+    }
+}
+
+async fn costed<F, T>(h: &Harness, step: F) -> (T, Cost)
+where
+    F: std::future::Future<Output = T>,
+{
+    let commits = h.sim.stats().commits_enqueued;
+    let before = h.app.firewall.stats().round_trips;
+    let out = step.await;
+    let after = h.app.firewall.stats().round_trips;
+    let round_trips = after
+        .iter()
+        .map(|(kind, n)| (format!("{kind:?}"), n - before.get(kind).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let cost = Cost {
+        commits: h.sim.stats().commits_enqueued - commits,
+        round_trips,
+    };
+    (out, cost)
+}
+
+#[tokio::test]
+async fn instances_come_and_go_through_registrations_without_a_commit() {
+    let mut h = Harness::in_account("100000000013", PolicyMode::Groups).await;
+    let web = h.vpc.web_group.clone();
+    let (web1_ip, pub1_ip) = (h.vpc.web1_ip.clone(), h.vpc.pub1_ip.clone());
+    h.sync().await.1.expect("group-mode sync");
+    let managed = h.managed_rules().await;
+    assert_eq!(managed.len(), 1, "one rule for web's one external permission");
+    assert_eq!(managed[0].destination, [format!("palosync.{web}")]);
+    assert_eq!(managed[0].source, ["0.0.0.0/0"], "IPv4 only: never any");
+    assert_allowed(&h, https(&web1_ip), "sync").await;
+    assert_not_allowed(&h, partner(&web1_ip, 22), "sync: ssh only from inside").await;
+    assert_not_allowed(&h, https(&pub1_ip), "sync: pub1 is not behind the firewall").await;
+
+    let (image, subnet) = (h.vpc.image.clone(), h.vpc.app_subnet.clone());
+    let (web2, _, web2_ip) = launch_with_interface(&h.ec2, &image, &subnet, &web).await;
+    let (result, cost) = costed(
+        &h,
+        h.event_with_response(
+            "RunInstances",
+            json!({ "instancesSet": { "items": [{ "imageId": image, "minCount": 1, "maxCount": 1 }] } }),
+            json!({ "requestId": "r", "instancesSet": { "items": [{ "instanceId": web2 }] } }),
+        ),
+    )
+    .await;
+    result.1.expect("run");
+    assert_eq!(cost.commits, 0, "a new member costs no commit");
+    assert_allowed(&h, https(&web2_ip), "run").await;
+
+    h.ec2
+        .stop_instances()
+        .instance_ids(&web2)
+        .send()
+        .await
+        .expect("stop");
+    let (result, cost) = costed(&h, h.event("StopInstances", instances(&[&web2]))).await;
+    let (report, outcome) = result;
+    outcome.expect("stop");
+    assert_eq!(cost.commits, 0, "a stop costs no commit");
+    assert!(
+        cost.total() <= 3,
+        "stop: {:?}\n{}",
+        cost.round_trips,
+        report.to_table()
+    );
+    assert_not_allowed(&h, https(&web2_ip), "stop").await;
+    assert_allowed(&h, https(&web1_ip), "stop leaves web1").await;
+
+    h.ec2
+        .start_instances()
+        .instance_ids(&web2)
+        .send()
+        .await
+        .expect("start");
+    let (result, cost) = costed(&h, h.event("StartInstances", instances(&[&web2]))).await;
+    let (report, outcome) = result;
+    outcome.expect("start");
+    assert_eq!(cost.commits, 0, "a start costs no commit");
+    assert!(
+        cost.total() <= 4,
+        "start: {:?}\n{}",
+        cost.round_trips,
+        report.to_table()
+    );
+    assert_allowed(&h, https(&web2_ip), "start").await;
+
+    h.ec2
+        .terminate_instances()
+        .instance_ids(&web2)
+        .send()
+        .await
+        .expect("terminate");
+    let (result, cost) = costed(&h, h.event("TerminateInstances", instances(&[&web2]))).await;
+    result.1.expect("terminate");
+    assert_eq!(cost.commits, 0);
+    assert_not_allowed(&h, https(&web2_ip), "terminate").await;
+
+    // Nothing left to do: a sync changes nothing and commits nothing.
+    let (result, cost) = costed(&h, h.sync()).await;
+    let (report, outcome) = result;
+    outcome.expect("sync");
+    assert!(report.operations().is_empty(), "{}", report.to_table());
+    assert_eq!(cost.commits, 0);
+}
+
+#[tokio::test]
+async fn group_changes_rewrite_the_groups_rules_and_swaps_and_routes_move_members() {
+    let mut h = Harness::in_account("100000000014", PolicyMode::Groups).await;
+    let web = h.vpc.web_group.clone();
+    let web1_ip = h.vpc.web1_ip.clone();
+    h.sync().await.1.expect("sync");
+
+    // authorize 8443 from the partner: a new rule, one commit.
+    h.ec2
+        .authorize_security_group_ingress()
+        .group_id(&web)
+        .ip_permissions(tcp(8443).ip_ranges(cidr("198.51.100.0/24")).build())
+        .send()
+        .await
+        .expect("authorize");
+    let permission = json!({ "groupId": web, "ipPermissions": { "items": [{
+        "ipProtocol": "tcp", "fromPort": 8443, "toPort": 8443,
+        "ipRanges": { "items": [{ "cidrIp": "198.51.100.0/24" }] } }] } });
+    h.event("AuthorizeSecurityGroupIngress", permission.clone())
+        .await
+        .1
+        .expect("authorize");
+    assert_allowed(&h, partner(&web1_ip, 8443), "authorize").await;
+
+    // revoke it by permission
+    h.ec2
+        .revoke_security_group_ingress()
+        .group_id(&web)
+        .ip_permissions(tcp(8443).ip_ranges(cidr("198.51.100.0/24")).build())
+        .send()
+        .await
+        .expect("revoke");
+    h.event("RevokeSecurityGroupIngress", permission)
+        .await
+        .1
+        .expect("revoke");
+    assert_not_allowed(&h, partner(&web1_ip, 8443), "revoke").await;
+    assert_allowed(&h, https(&web1_ip), "revoke keeps https").await;
+
+    // an interface group swap: web1 moves to a group with 9443 only
+    let api = testkit::create_group(
+        &h.ec2,
+        &h.vpc_id().await,
+        "api",
+        vec![tcp(9443).ip_ranges(cidr("192.0.2.0/24")).build()],
+    )
+    .await;
+    let eni = interfaces_of(&h.ec2, &h.vpc.web1).await.remove(0);
+    h.ec2
+        .modify_network_interface_attribute()
+        .network_interface_id(&eni)
+        .groups(&api)
+        .send()
+        .await
+        .expect("swap");
+    h.event(
+        "ModifyNetworkInterfaceAttribute",
+        json!({ "networkInterfaceId": eni, "groupSet": { "items": [{ "groupId": api }] } }),
+    )
+    .await
+    .1
+    .expect("swap");
+    assert_not_allowed(&h, https(&web1_ip), "swap: web no longer").await;
+    let api_flow = Flow {
+        source: "192.0.2.10",
+        destination: web1_ip.clone(),
+        port: 9443,
+        application: "unknown-tcp",
+    };
+    assert_allowed(&h, api_flow, "swap: api's 9443").await;
+
+    // the subnet's default route leaves the firewall: nothing allowed any more
+    let (table, igw) = (h.vpc.app_table.clone(), h.vpc.igw.clone());
+    h.ec2
+        .replace_route()
+        .route_table_id(&table)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&igw)
+        .send()
+        .await
+        .expect("replace route");
+    let route =
+        json!({ "routeTableId": table, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": igw });
+    h.event("ReplaceRoute", route).await.1.expect("route");
+    let api_flow = Flow {
+        source: "192.0.2.10",
+        destination: web1_ip.clone(),
+        port: 9443,
+        application: "unknown-tcp",
+    };
+    assert_not_allowed(&h, api_flow, "route: out of scope").await;
+    let (report, result) = h.sync().await;
+    result.expect("sync");
+    assert!(report.operations().is_empty(), "{}", report.to_table());
+}
+
+#[tokio::test]
+async fn switching_modes_either_way_is_one_sync_and_leaves_nothing_of_the_other_mode() {
+    let mut h = Harness::in_account("100000000015", PolicyMode::Addresses).await;
+    let web1_ip = h.vpc.web1_ip.clone();
+    h.sync().await.1.expect("address-mode sync");
+    assert_allowed(&h, https(&web1_ip), "addresses").await;
+    let address_rules = h.managed_rules().await;
+    assert!(address_rules.iter().all(|r| r.destination == [web1_ip.clone()]));
+
+    for (mode, step) in [
+        (PolicyMode::Groups, "to groups"),
+        (PolicyMode::Addresses, "back to addresses"),
+    ] {
+        h.app.config.policy = h.app.config.policy.clone().with_mode(mode);
+        let (result, cost) = costed(&h, h.sync()).await;
+        let (report, outcome) = result;
+        outcome.unwrap_or_else(|e| panic!("{step}: {e}\n{}", report.to_table()));
+        assert_eq!(cost.commits, 1, "{step}: one commit");
+        assert_allowed(&h, https(&web1_ip), step).await;
+        assert_not_allowed(&h, partner(&web1_ip, 22), step).await;
+        let managed = h.managed_rules().await;
+        let to_groups = managed
+            .iter()
+            .filter(|r| r.destination.iter().any(|d| d.starts_with("palosync.")))
+            .count();
+        match mode {
+            PolicyMode::Groups => assert_eq!(to_groups, managed.len(), "{step}: {managed:?}"),
+            PolicyMode::Addresses => assert_eq!(to_groups, 0, "{step}: {managed:?}"),
+        }
+        let registered = h
+            .admin
+            .registered_ips("vsys1", panos::RegisteredIpFilter::All)
+            .await
+            .expect("registrations");
+        let ours = registered
+            .iter()
+            .filter(|r| r.tags.iter().any(|t| t.starts_with("palosync.")))
+            .count();
+        match mode {
+            PolicyMode::Groups => assert_eq!(ours, 1, "{step}: web1 registered"),
+            PolicyMode::Addresses => assert_eq!(ours, 0, "{step}: nothing registered"),
+        }
+        let (again, _) = h.sync().await;
+        assert!(again.operations().is_empty(), "{step}: idempotent");
+    }
+}

@@ -4,7 +4,8 @@
 //!
 //! This module must never bind anything but the address it is given (127.0.0.1:0 by default).
 
-use std::net::SocketAddr;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::registrations::RegistrationLimits;
 use crate::server::{self, Shared};
 use crate::state::{Admin, FaultPlan, Settings, SimState, Stats, new_api_key};
 use crate::xml::{Element, XmlError};
@@ -78,6 +80,8 @@ pub struct SimulatorBuilder {
     latency: Duration,
     sw_version: String,
     tls: TlsMode,
+    registration_limits: RegistrationLimits,
+    max_rules: Option<usize>,
 }
 
 impl Default for SimulatorBuilder {
@@ -91,6 +95,8 @@ impl Default for SimulatorBuilder {
             latency: Duration::ZERO,
             sw_version: "10.2.4".into(),
             tls: TlsMode::Plain,
+            registration_limits: RegistrationLimits::default(),
+            max_rules: None,
         }
     }
 }
@@ -132,6 +138,21 @@ impl SimulatorBuilder {
         self.tls = mode;
         self
     }
+    /// Most security rules a commit may leave (default: unlimited); a commit over it ends FAIL.
+    pub fn max_rules(mut self, n: usize) -> Self {
+        self.max_rules = Some(n);
+        self
+    }
+    /// Most tags one registered address may carry (default 32).
+    pub fn max_tags_per_address(mut self, n: usize) -> Self {
+        self.registration_limits.max_tags_per_address = n;
+        self
+    }
+    /// Most registered addresses, over all vsys (default 300,000).
+    pub fn max_registered_ips(mut self, n: usize) -> Self {
+        self.registration_limits.max_registered_ips = n;
+        self
+    }
 
     /// Builds the simulator state without serving it (for in-process use and benchmarks).
     pub fn build_state(&self) -> Result<SimState, SimError> {
@@ -160,6 +181,8 @@ impl SimulatorBuilder {
             latency: self.latency,
             hostname: "panos-sim".into(),
             serial: "007951000123456".into(),
+            registration_limits: self.registration_limits,
+            max_rules: self.max_rules,
         };
         Ok(SimState::new(config, admins, settings))
     }
@@ -316,6 +339,37 @@ impl RunningSimulator {
             .into_iter()
             .cloned()
             .collect()
+    }
+    /// The registered addresses of `vsys` and their tags (expired tags already dropped), in
+    /// address order.
+    pub fn registered_ips(&self, vsys: &str) -> BTreeMap<IpAddr, Vec<String>> {
+        self.shared
+            .lock()
+            .registrations
+            .vsys(vsys)
+            .map(|regs| {
+                regs.iter()
+                    .map(|(ip, reg)| (*ip, reg.tag_names()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// The registered addresses a running dynamic address group of `vsys` holds right now
+    /// (`None` if there is no such dynamic group with a valid filter).
+    pub fn dynamic_group_members(&self, vsys: &str, group: &str) -> Option<Vec<IpAddr>> {
+        let st = self.shared.lock();
+        let root = &st.store.running;
+        let index = crate::objects::ObjectIndex::for_vsys(root, vsys)?;
+        let filter = crate::dag::group_filter(index.get("address-group", group)?)?;
+        Some(crate::dag::members(&filter, &index, st.registrations.vsys(vsys)).registered)
+    }
+    /// The security rule capacity commits are checked against.
+    pub fn max_rules(&self) -> Option<usize> {
+        self.shared.lock().settings.max_rules
+    }
+    /// The registered-ip capacity User-ID messages are checked against.
+    pub fn registration_limits(&self) -> RegistrationLimits {
+        self.shared.lock().settings.registration_limits
     }
     /// Runs `f` with exclusive access to the simulator state (jobs advanced first).
     pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {

@@ -1,6 +1,6 @@
 """User-ID tag registrations and dynamic address groups through pan-os-python's `userid`
 (register, unregister, get_registered_ip with its 500-entry paging, audit_registered_ip) and a
-DAG resolving in `test security-policy-match` without a commit."""
+DAG resolving in `test security-policy-match` without a commit; and `--max-rules` failing a commit."""
 
 import pytest
 from pan.xapi import PanXapiError
@@ -8,7 +8,7 @@ from pan.xapi import PanXapiError
 import panos.errors as err
 from panos.objects import AddressGroup
 from panos.policies import SecurityRule
-from simharness import add_and_create
+from simharness import RULES, add_and_create
 
 
 def test_register_read_back_and_unregister(sim):
@@ -107,3 +107,18 @@ def test_bad_filter_is_refused_at_set(sim):
     with pytest.raises(err.PanDeviceXapiError) as raised:
         dag.create()
     assert "dynamic -> filter is invalid" in str(raised.value)
+
+
+def test_commit_over_max_rules_fails_with_the_limit_in_its_messages(sim_with):
+    sim = sim_with("--max-rules", "2")
+    fw, rb = sim.firewall_with_rulebase()
+    add_and_create(rb, *[
+        SecurityRule(name, fromzone=["any"], tozone=["any"], source=["any"], destination=[dst],
+                     application=["any"], service=["any"], action="allow")
+        for name, dst in [("r1", "10.0.0.1"), ("r2", "10.0.0.2")]
+    ])
+    result = fw.commit(sync=True)
+    assert result["success"] is False and result["result"] == "FAIL"
+    assert "exceed the maximum of 2" in str(result["messages"])
+    running = sim.running(fw, RULES)
+    assert [e.get("name") for e in running.findall("./rules/entry")] == ["Clean up"]

@@ -50,6 +50,10 @@
 //!   running config's `mgt-config/users` gives it another role.
 //! - Policy match: criteria left out of the query only match rules that accept anything.
 //! - Applications are not validated (no App-ID catalogue).
+//! - User-ID: only `register`/`unregister` of IPv4/IPv6 hosts (no login/logout, groups, ranges or
+//!   networks); a duplicate registration refreshes the tag's timeout; invalid entries and limit
+//!   breaches refuse the whole message. Dynamic filters are refused at `set` when they do not
+//!   parse. Texts marked [?] in docs/simulator-fidelity.md are the simulator's choice.
 
 pub mod actions;
 pub mod api;

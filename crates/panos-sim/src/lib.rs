@@ -26,8 +26,9 @@
 //!
 //! `RunningSimulator` gives `url()`, `addr()`, `api_key()`, `key_of(admin)`, `stats()`,
 //! `inject_faults()`, `reset()`, `running_config_xml()`, `candidate_config_xml()`,
-//! `running_rules(vsys)`, `candidate_rules(vsys)`, `registered_ips(vsys)`,
-//! `dynamic_group_members(vsys, group)`, `with_state(..)` and `shutdown()`.
+//! `running_rules(vsys)`, `candidate_rules(vsys)`, `registered_ips(vsys)`, `register_ip(..)`,
+//! `unregister_ip(..)`, `dynamic_group_members(vsys, group)`, `max_rules()`,
+//! `registration_limits()`, `with_state(..)` and `shutdown()`.
 //!
 //! # Test endpoints (outside `/api/`)
 //! - `GET /_sim/stats`: JSON [`Stats`] (requests by type/action/op, commits, jobs, bytes).

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::registrations::RegistrationLimits;
+use crate::registrations::{RegistrationChange, RegistrationLimits};
 use crate::server::{self, Shared};
 use crate::state::{Admin, FaultPlan, Settings, SimState, Stats, new_api_key};
 use crate::xml::{Element, XmlError};
@@ -45,6 +45,8 @@ pub enum SimError {
     },
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    #[error("starting registrations refused: {0}")]
+    Registrations(String),
 }
 
 /// How the simulator speaks on the wire.
@@ -82,6 +84,7 @@ pub struct SimulatorBuilder {
     tls: TlsMode,
     registration_limits: RegistrationLimits,
     max_rules: Option<usize>,
+    registrations: Vec<(String, IpAddr, Vec<String>)>,
 }
 
 impl Default for SimulatorBuilder {
@@ -97,6 +100,7 @@ impl Default for SimulatorBuilder {
             tls: TlsMode::Plain,
             registration_limits: RegistrationLimits::default(),
             max_rules: None,
+            registrations: Vec::new(),
         }
     }
 }
@@ -153,6 +157,15 @@ impl SimulatorBuilder {
         self.registration_limits.max_registered_ips = n;
         self
     }
+    /// A starting registration of `tags` (no timeout) on `ip` in `vsys`; `reset()` restores it.
+    pub fn registered_ip(mut self, vsys: &str, ip: IpAddr, tags: &[&str]) -> Self {
+        self.registrations.push((
+            vsys.to_string(),
+            ip,
+            tags.iter().map(|t| t.to_string()).collect(),
+        ));
+        self
+    }
 
     /// Builds the simulator state without serving it (for in-process use and benchmarks).
     pub fn build_state(&self) -> Result<SimState, SimError> {
@@ -184,7 +197,15 @@ impl SimulatorBuilder {
             registration_limits: self.registration_limits,
             max_rules: self.max_rules,
         };
-        Ok(SimState::new(config, admins, settings))
+        let mut state = SimState::new(config, admins, settings);
+        let now = std::time::Instant::now();
+        for (vsys, ip, tags) in &self.registrations {
+            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+            register(&mut state, vsys, *ip, &tags, None, now)
+                .map_err(|m| SimError::Registrations(m.join("; ")))?;
+        }
+        state.keep_registrations_as_initial();
+        Ok(state)
     }
 
     /// Binds, starts serving in the background, and returns the handle.
@@ -220,6 +241,28 @@ impl SimulatorBuilder {
             task,
         })
     }
+}
+
+/// Applies one registration to the state, returning the refusal messages on failure.
+fn register(
+    state: &mut SimState,
+    vsys: &str,
+    ip: IpAddr,
+    tags: &[&str],
+    timeout: Option<u32>,
+    now: Instant,
+) -> Result<(), Vec<String>> {
+    let change = RegistrationChange::Register {
+        ip,
+        persistent: true,
+        tags: tags.iter().map(|t| (t.to_string(), timeout)).collect(),
+    };
+    let limits = state.settings.registration_limits;
+    state
+        .registrations
+        .apply(vsys, &[change], limits, now)
+        .map(|_| ())
+        .map_err(|refused| refused.into_iter().map(|m| m.message).collect())
 }
 
 fn parse_config(xml: &str) -> Result<Element, SimError> {
@@ -362,6 +405,34 @@ impl RunningSimulator {
         let index = crate::objects::ObjectIndex::for_vsys(root, vsys)?;
         let filter = crate::dag::group_filter(index.get("address-group", group)?)?;
         Some(crate::dag::members(&filter, &index, st.registrations.vsys(vsys)).registered)
+    }
+    /// Registers `tags` on `ip` in `vsys` as a User-ID message would (limits apply, nothing
+    /// changes on `Err`), e.g. another User-ID source changing the device behind a client's back.
+    pub fn register_ip(
+        &self,
+        vsys: &str,
+        ip: IpAddr,
+        tags: &[&str],
+        timeout: Option<u32>,
+    ) -> Result<(), Vec<String>> {
+        register(
+            &mut self.shared.lock(),
+            vsys,
+            ip,
+            tags,
+            timeout,
+            Instant::now(),
+        )
+    }
+    /// Removes every tag of `ip` in `vsys` (nothing if it has none).
+    pub fn unregister_ip(&self, vsys: &str, ip: IpAddr) {
+        let mut st = self.shared.lock();
+        let limits = st.settings.registration_limits;
+        let change = RegistrationChange::Unregister { ip, tags: None };
+        // An unregistration cannot breach a limit, so the update always applies.
+        let _ = st
+            .registrations
+            .apply(vsys, &[change], limits, Instant::now());
     }
     /// The security rule capacity commits are checked against.
     pub fn max_rules(&self) -> Option<usize> {

@@ -136,6 +136,7 @@ pub struct SimState {
     /// User-ID tag registrations: running state, untouched by commits.
     pub registrations: Registry,
     initial_config: Element,
+    initial_registrations: Registry,
 }
 
 impl SimState {
@@ -152,7 +153,13 @@ impl SimState {
             stats: Stats::default(),
             registrations: Registry::default(),
             initial_config: config,
+            initial_registrations: Registry::default(),
         }
+    }
+
+    /// Makes the current registrations the starting ones, restored by [`SimState::reset`].
+    pub fn keep_registrations_as_initial(&mut self) {
+        self.initial_registrations = self.registrations.clone();
     }
 
     /// Runs due jobs and drops expired tag registrations; call before reading or changing
@@ -162,12 +169,13 @@ impl SimState {
         self.registrations.expire(now);
     }
 
-    /// Back to the starting configuration: no jobs, locks, registrations, faults or statistics.
+    /// Back to the starting configuration and registrations: no jobs, locks, faults or
+    /// statistics.
     pub fn reset(&mut self) {
         self.store = ConfigStore::new(self.initial_config.clone(), self.settings.sw_major());
         self.jobs = JobQueue::new(self.settings.commit_delay);
         self.jobs.max_rules = self.settings.max_rules;
-        self.registrations.clear();
+        self.registrations = self.initial_registrations.clone();
         self.locks.clear();
         self.faults = FaultPlan::default();
         self.stats = Stats::default();

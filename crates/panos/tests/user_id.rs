@@ -274,3 +274,35 @@ async fn a_bad_filter_is_refused_and_a_commit_over_max_rules_fails() {
     assert_eq!(sim.max_rules(), Some(2));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn seeded_and_out_of_band_registrations_are_what_the_client_reads() {
+    let sim = sim_builder()
+        .registered_ip("vsys1", ip("10.0.0.1"), &[SG_TAG])
+        .max_tags_per_address(2)
+        .start()
+        .await
+        .expect("simulator starts");
+    let client = admin_client(&sim);
+    let read = |c: panos::Client| async move {
+        c.registered_ips("vsys1", RegisteredIpFilter::Tag(SG_TAG.into()))
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|r| r.address)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(read(client.clone()).await, vec![ip("10.0.0.1")]);
+    sim.register_ip("vsys1", ip("10.0.0.2"), &[SG_TAG], None)
+        .expect("registered out of band");
+    assert!(
+        sim.register_ip("vsys1", ip("10.0.0.2"), &["x", "y"], None)
+            .is_err(),
+        "a third tag breaks the limit"
+    );
+    sim.unregister_ip("vsys1", ip("10.0.0.1"));
+    assert_eq!(read(client.clone()).await, vec![ip("10.0.0.2")]);
+    sim.reset();
+    assert_eq!(read(client).await, vec![ip("10.0.0.1")]);
+    sim.shutdown().await;
+}

@@ -122,3 +122,11 @@ def rule_names(fw, xpath=RULES):
 
 def members(node, field):
     return [m.text for m in node.findall(f"./{field}/member")]
+
+
+def add_and_create(parent, *objects):
+    """Adds each pan-os-python object to its parent (firewall or rulebase) and creates it."""
+    for obj in objects:
+        parent.add(obj)
+        obj.create()
+    return objects

@@ -1,5 +1,5 @@
 //! `/api/` request dispatch: authentication (key parameter, `X-PAN-KEY`, Basic), keygen, and
-//! `type=config|op|commit|version`, with `type=config` actions implemented here.
+//! `type=config|op|commit|user-id|version`, with `type=config` actions implemented here.
 //!
 //! This module must never touch sockets or sleep: the HTTP layer hands it a parsed request and
 //! sends back the [`Reply`].
@@ -13,7 +13,7 @@ use crate::state::{SimState, Stats};
 use crate::store::{Applied, WriteOp};
 use crate::xml::{Element, parse_fragment};
 use crate::xpath::{XPath, node_at};
-use crate::{commit, ops};
+use crate::{commit, ops, userid};
 
 /// One `/api/` call: query and form parameters merged (query first), plus credentials from
 /// headers.
@@ -70,6 +70,7 @@ fn dispatch(state: &mut SimState, req: &ApiRequest, now: Instant) -> Reply {
         "op" => ops::op(state, req, &admin, now),
         "commit" => commit::commit(state, req, &admin, now),
         "version" => Ok(version(state)),
+        "user-id" => userid::user_id(state, req, now),
         other => {
             return Reply::bad_request(&format!("Illegal value for parameter \"type\" [{other}]."));
         }

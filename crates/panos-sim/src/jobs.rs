@@ -79,6 +79,8 @@ pub struct JobQueue {
     pub forced_failures: u32,
     pub commits_finished: u64,
     pub commits_failed: u64,
+    /// Platform capacity: most security rules a configuration may hold (`None`: unlimited).
+    pub max_rules: Option<usize>,
 }
 
 impl JobQueue {
@@ -90,6 +92,7 @@ impl JobQueue {
             forced_failures: 0,
             commits_finished: 0,
             commits_failed: 0,
+            max_rules: None,
         }
     }
 
@@ -160,6 +163,7 @@ impl JobQueue {
 
     fn finish(&mut self, i: usize, store: &mut ConfigStore, at: Instant) {
         let sw_major = store.sw_major();
+        let max_rules = self.max_rules;
         let forced = self.jobs[i].is_commit() && self.forced_failures > 0;
         if forced {
             self.forced_failures -= 1;
@@ -167,7 +171,7 @@ impl JobQueue {
         let job = &mut self.jobs[i];
         let outcome: Result<Vec<String>, Vec<String>> = match &job.kind {
             JobKind::Validate { snapshot } => {
-                let problems = commit_problems(snapshot, sw_major);
+                let problems = commit_problems(snapshot, sw_major, max_rules);
                 if problems.is_empty() {
                     Ok(vec!["Configuration is valid".into()])
                 } else {
@@ -178,7 +182,7 @@ impl JobQueue {
                 " Commit failed: injected failure (panos-sim fault)".into(),
             ]),
             JobKind::Commit(CommitScope::Full { snapshot, seqs }) => {
-                let problems = commit_problems(snapshot, sw_major);
+                let problems = commit_problems(snapshot, sw_major, max_rules);
                 if problems.is_empty() {
                     store.running = snapshot.clone();
                     store.mark_committed(seqs);
@@ -190,7 +194,7 @@ impl JobQueue {
             JobKind::Commit(CommitScope::Partial { changes }) => {
                 match store.replay_on_running(changes) {
                     Ok((tree, warnings)) => {
-                        let problems = commit_problems(&tree, sw_major);
+                        let problems = commit_problems(&tree, sw_major, max_rules);
                         if problems.is_empty() {
                             store.running = tree;
                             let seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();

@@ -40,6 +40,15 @@ struct Args {
     /// PEM private key for HTTPS (with --tls-cert).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Most security rules a commit may leave; a commit over it fails (default: unlimited).
+    #[arg(long)]
+    max_rules: Option<usize>,
+    /// Most tags one registered (User-ID) address may carry.
+    #[arg(long, default_value_t = 32)]
+    max_tags_per_address: usize,
+    /// Most registered (User-ID) addresses, over all vsys.
+    #[arg(long, default_value_t = 300_000)]
+    max_registered_ips: usize,
     /// Serve HTTPS with a generated self-signed certificate.
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     tls_self_signed: bool,
@@ -53,7 +62,12 @@ async fn main() -> anyhow::Result<()> {
         .api_key(args.api_key)
         .commit_delay(Duration::from_millis(args.commit_ms))
         .latency(Duration::from_millis(args.latency_ms))
-        .sw_version(args.sw_version);
+        .sw_version(args.sw_version)
+        .max_tags_per_address(args.max_tags_per_address)
+        .max_registered_ips(args.max_registered_ips);
+    if let Some(n) = args.max_rules {
+        builder = builder.max_rules(n);
+    }
     for spec in &args.admins {
         let Some((name, password)) = spec.split_once(':') else {
             bail!("--admin expects NAME:PASSWORD, got {spec:?}");

@@ -1,6 +1,6 @@
 //! `type=op` commands a firewall client needs: system info, jobs, pending changes and the admins
 //! who made them, locks, security-policy-match, config show, revert (all, or one admin's
-//! changes), validate, clock.
+//! changes), validate, clock, and (in [`crate::tag_ops`]) registered IPs and dynamic groups.
 //!
 //! This module must never change configuration except through the store's revert.
 
@@ -8,14 +8,14 @@ use std::net::IpAddr;
 use std::time::{Instant, SystemTime};
 
 use crate::api::ApiRequest;
-use crate::clock;
 use crate::failure::{ApiFailure, code};
 use crate::jobs::JobKind;
 use crate::locks::LockKind;
-use crate::policy_match::{MatchQuery, RuleHit, evaluate};
+use crate::policy_match::{MatchQuery, RuleHit, evaluate_with_registrations};
 use crate::response::{self, Reply};
 use crate::state::{SimState, Stats};
 use crate::xml::{Element, escape};
+use crate::{clock, tag_ops};
 
 /// The words of the command's spine (`show jobs id`), used for dispatch and statistics.
 fn spine(cmd: &Element) -> Vec<&str> {
@@ -94,6 +94,12 @@ pub fn op(
             ))
         }
         ["test", "security-policy-match", ..] => policy_match(state, &cmd, req.param("vsys")),
+        ["show", "object", "registered-ip"] => {
+            tag_ops::show_registered_ip(state, &cmd, req.param("vsys"))
+        }
+        ["show", "object", "dynamic-address-group"] => {
+            tag_ops::show_dynamic_address_group(state, &cmd, req.param("vsys"))
+        }
         _ => Err(ApiFailure::new(
             code::INVALID_COMMAND,
             format!(" {} is unexpected", words.join(" -> ")),
@@ -346,12 +352,14 @@ fn policy_match(state: &SimState, cmd: &Element, vsys: Option<&str>) -> Result<R
         show_all: text("show-all").as_deref() == Some("yes"),
     };
     let vsys = vsys.filter(|v| *v != "shared").unwrap_or("vsys1");
-    let hits = evaluate(&state.store.running, vsys, &query).ok_or_else(|| {
-        ApiFailure::new(
-            code::INVALID_COMMAND,
-            format!("{vsys} is invalid name.Current target-vsys is {vsys}"),
-        )
-    })?;
+    let registered = state.registrations.vsys(vsys);
+    let hits = evaluate_with_registrations(&state.store.running, vsys, &query, registered)
+        .ok_or_else(|| {
+            ApiFailure::new(
+                code::INVALID_COMMAND,
+                format!("{vsys} is invalid name.Current target-vsys is {vsys}"),
+            )
+        })?;
     let mut rules = String::from("<rules>");
     for hit in &hits {
         if state.settings.sw_major() < 9 {

@@ -6,14 +6,17 @@
 //! Where the query leaves a criterion out, only rules that accept anything for it match
 //! (application `any`, source-user `any`, category `any`): the simulator never claims a
 //! specific rule covers traffic it was not asked about. FQDN addresses, EDLs and regions never
-//! match (nothing is resolved).
+//! match (nothing is resolved). Dynamic address groups match their current members (see
+//! [`crate::dag`]): registrations take effect without a commit.
 //! This module must never change a tree or format responses.
 
 use std::net::IpAddr;
 
 use crate::apps::is_default_port;
-use crate::netaddr::{parse_literal, parse_netmask, parse_ports, parse_range};
+use crate::dag;
+use crate::netaddr::{parse_literal, parse_ports};
 use crate::objects::ObjectIndex;
+use crate::registrations::VsysRegistrations;
 use crate::xml::Element;
 
 /// The traffic a policy-match test describes.
@@ -65,13 +68,27 @@ pub fn rulebase<'a>(root: &'a Element, vsys: &str) -> Vec<&'a Element> {
     out
 }
 
-/// Evaluates the query; `None` if the vsys does not exist.
+/// Evaluates the query with no tag registrations; `None` if the vsys does not exist.
 pub fn evaluate(root: &Element, vsys: &str, q: &MatchQuery) -> Option<Vec<RuleHit>> {
-    let index = ObjectIndex::for_vsys(root, vsys)?;
+    evaluate_with_registrations(root, vsys, q, None)
+}
+
+/// Evaluates the query, dynamic address groups resolving against `registered` (the vsys's
+/// current registrations); `None` if the vsys does not exist.
+pub fn evaluate_with_registrations(
+    root: &Element,
+    vsys: &str,
+    q: &MatchQuery,
+    registered: Option<&VsysRegistrations>,
+) -> Option<Vec<RuleHit>> {
+    let scope = Scope {
+        index: ObjectIndex::for_vsys(root, vsys)?,
+        registered,
+    };
     let rules = rulebase(root, vsys);
     let mut hits = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        if rule.child_text("disabled") == Some("yes") || !rule_matches(rule, q, &index) {
+        if rule.child_text("disabled") == Some("yes") || !rule_matches(rule, q, &scope) {
             continue;
         }
         let action = rule.child_text("action").unwrap_or("allow").to_string();
@@ -104,7 +121,14 @@ pub fn evaluate(root: &Element, vsys: &str, q: &MatchQuery) -> Option<Vec<RuleHi
     Some(hits)
 }
 
-fn rule_matches(rule: &Element, q: &MatchQuery, index: &ObjectIndex<'_>) -> bool {
+/// What names resolve against: the vsys's objects and its current tag registrations.
+struct Scope<'a> {
+    index: ObjectIndex<'a>,
+    registered: Option<&'a VsysRegistrations>,
+}
+
+fn rule_matches(rule: &Element, q: &MatchQuery, scope: &Scope<'_>) -> bool {
+    let index = &scope.index;
     let zones_ok = zone_ok(&rule.members("from"), q.from.as_deref())
         && zone_ok(&rule.members("to"), q.to.as_deref());
     let type_ok = match (rule.child_text("rule-type"), &q.from, &q.to) {
@@ -115,13 +139,13 @@ fn rule_matches(rule: &Element, q: &MatchQuery, index: &ObjectIndex<'_>) -> bool
     };
     zones_ok
         && type_ok
-        && address_ok(rule, "source", "negate-source", q.source, index)
+        && address_ok(rule, "source", "negate-source", q.source, scope)
         && address_ok(
             rule,
             "destination",
             "negate-destination",
             q.destination,
-            index,
+            scope,
         )
         && optional_ok(&rule.members("source-user"), q.source_user.as_deref())
         && optional_ok(&rule.members("category"), q.category.as_deref())
@@ -141,17 +165,11 @@ fn optional_ok(members: &[&str], wanted: Option<&str>) -> bool {
     members.is_empty() || members.contains(&"any") || wanted.is_some_and(|w| members.contains(&w))
 }
 
-fn address_ok(
-    rule: &Element,
-    field: &str,
-    negate: &str,
-    ip: IpAddr,
-    index: &ObjectIndex<'_>,
-) -> bool {
+fn address_ok(rule: &Element, field: &str, negate: &str, ip: IpAddr, scope: &Scope<'_>) -> bool {
     let members = rule.members(field);
     let hit = members
         .iter()
-        .any(|m| address_member_matches(m, ip, index, 0));
+        .any(|m| address_member_matches(m, ip, &scope.index, scope.registered, 0));
     if rule.child_text(negate) == Some("yes") {
         !hit
     } else {
@@ -159,7 +177,13 @@ fn address_ok(
     }
 }
 
-fn address_member_matches(member: &str, ip: IpAddr, index: &ObjectIndex<'_>, depth: usize) -> bool {
+fn address_member_matches(
+    member: &str,
+    ip: IpAddr,
+    index: &ObjectIndex<'_>,
+    registered: Option<&VsysRegistrations>,
+    depth: usize,
+) -> bool {
     if member == "any" {
         return true;
     }
@@ -167,62 +191,19 @@ fn address_member_matches(member: &str, ip: IpAddr, index: &ObjectIndex<'_>, dep
         return false;
     }
     if let Some(addr) = index.get("address", member) {
-        return address_object_contains(addr, ip);
+        return dag::object_contains(addr, ip);
     }
     if let Some(group) = index.get("address-group", member) {
         if group.child("static").is_some() {
             return group
                 .members("static")
                 .iter()
-                .any(|m| address_member_matches(m, ip, index, depth + 1));
+                .any(|m| address_member_matches(m, ip, index, registered, depth + 1));
         }
-        if let Some(filter) = group.descend(&["dynamic", "filter"]) {
-            return dynamic_members(&filter.text, index)
-                .iter()
-                .any(|a| address_object_contains(a, ip));
-        }
-        return false;
+        return dag::group_filter(group)
+            .is_some_and(|filter| dag::members(&filter, index, registered).contains(ip));
     }
     parse_literal(member).is_some_and(|span| span.contains(ip))
-}
-
-fn address_object_contains(addr: &Element, ip: IpAddr) -> bool {
-    if let Some(v) = addr.child_text("ip-netmask") {
-        return parse_netmask(v).is_some_and(|s| s.contains(ip));
-    }
-    if let Some(v) = addr.child_text("ip-range") {
-        return parse_range(v).is_some_and(|s| s.contains(ip));
-    }
-    false
-}
-
-/// Address objects selected by a dynamic group filter of quoted tags joined by `and`/`or`
-/// (evaluated left to right; parentheses are not supported).
-fn dynamic_members<'a>(filter: &str, index: &ObjectIndex<'a>) -> Vec<&'a Element> {
-    let tokens: Vec<&str> = filter.split_whitespace().collect();
-    index
-        .all("address")
-        .into_iter()
-        .filter(|addr| {
-            let tags = addr.members("tag");
-            let mut result: Option<bool> = None;
-            let mut op = "or";
-            for t in &tokens {
-                match *t {
-                    "and" | "or" => op = t,
-                    tag => {
-                        let has = tags.contains(&tag.trim_matches(|c| c == '\'' || c == '"'));
-                        result = Some(match (result, op) {
-                            (None, _) => has,
-                            (Some(r), "and") => r && has,
-                            (Some(r), _) => r || has,
-                        });
-                    }
-                }
-            }
-            result.unwrap_or(false)
-        })
-        .collect()
 }
 
 fn application_ok(members: &[&str], app: Option<&str>, index: &ObjectIndex<'_>) -> bool {

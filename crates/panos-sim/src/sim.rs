@@ -4,16 +4,18 @@
 //!
 //! This module must never bind anything but the address it is given (127.0.0.1:0 by default).
 
-use std::net::SocketAddr;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::registrations::{RegistrationChange, RegistrationLimits};
 use crate::server::{self, Shared};
 use crate::state::{Admin, FaultPlan, Settings, SimState, Stats, new_api_key};
 use crate::xml::{Element, XmlError};
@@ -43,6 +45,8 @@ pub enum SimError {
     },
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    #[error("starting registrations refused: {0}")]
+    Registrations(String),
 }
 
 /// How the simulator speaks on the wire.
@@ -78,6 +82,9 @@ pub struct SimulatorBuilder {
     latency: Duration,
     sw_version: String,
     tls: TlsMode,
+    registration_limits: RegistrationLimits,
+    max_rules: Option<usize>,
+    registrations: Vec<(String, IpAddr, Vec<String>)>,
 }
 
 impl Default for SimulatorBuilder {
@@ -91,6 +98,9 @@ impl Default for SimulatorBuilder {
             latency: Duration::ZERO,
             sw_version: "10.2.4".into(),
             tls: TlsMode::Plain,
+            registration_limits: RegistrationLimits::default(),
+            max_rules: None,
+            registrations: Vec::new(),
         }
     }
 }
@@ -132,6 +142,30 @@ impl SimulatorBuilder {
         self.tls = mode;
         self
     }
+    /// Most security rules a commit may leave (default: unlimited); a commit over it ends FAIL.
+    pub fn max_rules(mut self, n: usize) -> Self {
+        self.max_rules = Some(n);
+        self
+    }
+    /// Most tags one registered address may carry (default 32).
+    pub fn max_tags_per_address(mut self, n: usize) -> Self {
+        self.registration_limits.max_tags_per_address = n;
+        self
+    }
+    /// Most registered addresses, over all vsys (default 300,000).
+    pub fn max_registered_ips(mut self, n: usize) -> Self {
+        self.registration_limits.max_registered_ips = n;
+        self
+    }
+    /// A starting registration of `tags` (no timeout) on `ip` in `vsys`; `reset()` restores it.
+    pub fn registered_ip(mut self, vsys: &str, ip: IpAddr, tags: &[&str]) -> Self {
+        self.registrations.push((
+            vsys.to_string(),
+            ip,
+            tags.iter().map(|t| t.to_string()).collect(),
+        ));
+        self
+    }
 
     /// Builds the simulator state without serving it (for in-process use and benchmarks).
     pub fn build_state(&self) -> Result<SimState, SimError> {
@@ -160,8 +194,18 @@ impl SimulatorBuilder {
             latency: self.latency,
             hostname: "panos-sim".into(),
             serial: "007951000123456".into(),
+            registration_limits: self.registration_limits,
+            max_rules: self.max_rules,
         };
-        Ok(SimState::new(config, admins, settings))
+        let mut state = SimState::new(config, admins, settings);
+        let now = std::time::Instant::now();
+        for (vsys, ip, tags) in &self.registrations {
+            let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+            register(&mut state, vsys, *ip, &tags, None, now)
+                .map_err(|m| SimError::Registrations(m.join("; ")))?;
+        }
+        state.keep_registrations_as_initial();
+        Ok(state)
     }
 
     /// Binds, starts serving in the background, and returns the handle.
@@ -197,6 +241,28 @@ impl SimulatorBuilder {
             task,
         })
     }
+}
+
+/// Applies one registration to the state, returning the refusal messages on failure.
+fn register(
+    state: &mut SimState,
+    vsys: &str,
+    ip: IpAddr,
+    tags: &[&str],
+    timeout: Option<u32>,
+    now: Instant,
+) -> Result<(), Vec<String>> {
+    let change = RegistrationChange::Register {
+        ip,
+        persistent: true,
+        tags: tags.iter().map(|t| (t.to_string(), timeout)).collect(),
+    };
+    let limits = state.settings.registration_limits;
+    state
+        .registrations
+        .apply(vsys, &[change], limits, now)
+        .map(|_| ())
+        .map_err(|refused| refused.into_iter().map(|m| m.message).collect())
 }
 
 fn parse_config(xml: &str) -> Result<Element, SimError> {
@@ -316,6 +382,65 @@ impl RunningSimulator {
             .into_iter()
             .cloned()
             .collect()
+    }
+    /// The registered addresses of `vsys` and their tags (expired tags already dropped), in
+    /// address order.
+    pub fn registered_ips(&self, vsys: &str) -> BTreeMap<IpAddr, Vec<String>> {
+        self.shared
+            .lock()
+            .registrations
+            .vsys(vsys)
+            .map(|regs| {
+                regs.iter()
+                    .map(|(ip, reg)| (*ip, reg.tag_names()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// The registered addresses a running dynamic address group of `vsys` holds right now
+    /// (`None` if there is no such dynamic group with a valid filter).
+    pub fn dynamic_group_members(&self, vsys: &str, group: &str) -> Option<Vec<IpAddr>> {
+        let st = self.shared.lock();
+        let root = &st.store.running;
+        let index = crate::objects::ObjectIndex::for_vsys(root, vsys)?;
+        let filter = crate::dag::group_filter(index.get("address-group", group)?)?;
+        Some(crate::dag::members(&filter, &index, st.registrations.vsys(vsys)).registered)
+    }
+    /// Registers `tags` on `ip` in `vsys` as a User-ID message would (limits apply, nothing
+    /// changes on `Err`), e.g. another User-ID source changing the device behind a client's back.
+    pub fn register_ip(
+        &self,
+        vsys: &str,
+        ip: IpAddr,
+        tags: &[&str],
+        timeout: Option<u32>,
+    ) -> Result<(), Vec<String>> {
+        register(
+            &mut self.shared.lock(),
+            vsys,
+            ip,
+            tags,
+            timeout,
+            Instant::now(),
+        )
+    }
+    /// Removes every tag of `ip` in `vsys` (nothing if it has none).
+    pub fn unregister_ip(&self, vsys: &str, ip: IpAddr) {
+        let mut st = self.shared.lock();
+        let limits = st.settings.registration_limits;
+        let change = RegistrationChange::Unregister { ip, tags: None };
+        // An unregistration cannot breach a limit, so the update always applies.
+        let _ = st
+            .registrations
+            .apply(vsys, &[change], limits, Instant::now());
+    }
+    /// The security rule capacity commits are checked against.
+    pub fn max_rules(&self) -> Option<usize> {
+        self.shared.lock().settings.max_rules
+    }
+    /// The registered-ip capacity User-ID messages are checked against.
+    pub fn registration_limits(&self) -> RegistrationLimits {
+        self.shared.lock().settings.registration_limits
     }
     /// Runs `f` with exclusive access to the simulator state (jobs advanced first).
     pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::jobs::JobQueue;
 use crate::locks::Locks;
+use crate::registrations::{RegistrationLimits, Registry};
 use crate::store::ConfigStore;
 use crate::xml::Element;
 
@@ -21,6 +22,10 @@ pub struct Settings {
     pub latency: Duration,
     pub hostname: String,
     pub serial: String,
+    /// Capacity of the registered-ip database (tags per address, addresses).
+    pub registration_limits: RegistrationLimits,
+    /// Most security rules a commit may leave in the configuration (`None`: unlimited).
+    pub max_rules: Option<usize>,
 }
 
 impl Settings {
@@ -128,32 +133,49 @@ pub struct SimState {
     pub settings: Settings,
     pub faults: FaultPlan,
     pub stats: Stats,
+    /// User-ID tag registrations: running state, untouched by commits.
+    pub registrations: Registry,
     initial_config: Element,
+    initial_registrations: Registry,
 }
 
 impl SimState {
     pub fn new(config: Element, admins: Vec<Admin>, settings: Settings) -> SimState {
+        let mut jobs = JobQueue::new(settings.commit_delay);
+        jobs.max_rules = settings.max_rules;
         SimState {
             store: ConfigStore::new(config.clone(), settings.sw_major()),
-            jobs: JobQueue::new(settings.commit_delay),
+            jobs,
             locks: Locks::default(),
             admins,
             settings,
             faults: FaultPlan::default(),
             stats: Stats::default(),
+            registrations: Registry::default(),
             initial_config: config,
+            initial_registrations: Registry::default(),
         }
     }
 
-    /// Runs due jobs; call before reading or changing anything.
-    pub fn advance(&mut self, now: Instant) {
-        self.jobs.advance(&mut self.store, now);
+    /// Makes the current registrations the starting ones, restored by [`SimState::reset`].
+    pub fn keep_registrations_as_initial(&mut self) {
+        self.initial_registrations = self.registrations.clone();
     }
 
-    /// Back to the starting configuration: no jobs, locks, faults or statistics.
+    /// Runs due jobs and drops expired tag registrations; call before reading or changing
+    /// anything.
+    pub fn advance(&mut self, now: Instant) {
+        self.jobs.advance(&mut self.store, now);
+        self.registrations.expire(now);
+    }
+
+    /// Back to the starting configuration and registrations: no jobs, locks, faults or
+    /// statistics.
     pub fn reset(&mut self) {
         self.store = ConfigStore::new(self.initial_config.clone(), self.settings.sw_major());
         self.jobs = JobQueue::new(self.settings.commit_delay);
+        self.jobs.max_rules = self.settings.max_rules;
+        self.registrations = self.initial_registrations.clone();
         self.locks.clear();
         self.faults = FaultPlan::default();
         self.stats = Stats::default();

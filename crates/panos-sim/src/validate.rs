@@ -398,8 +398,8 @@ pub fn check_objects(
     lines
 }
 
-/// Commit-time validation of the whole configuration.
-pub fn commit_problems(root: &Element, sw_major: u32) -> Vec<String> {
+/// Commit-time validation of the whole configuration, including the platform's rule capacity.
+pub fn commit_problems(root: &Element, sw_major: u32, max_rules: Option<usize>) -> Vec<String> {
     let kinds = [
         ObjectKind::Tag,
         ObjectKind::Address,
@@ -409,5 +409,7 @@ pub fn commit_problems(root: &Element, sw_major: u32) -> Vec<String> {
         ObjectKind::SecurityRule,
     ];
     let paths: Vec<NodePath> = kinds.iter().flat_map(|k| all_objects(root, *k)).collect();
-    check_objects(root, &paths, Stage::Commit, sw_major)
+    let mut lines = check_objects(root, &paths, Stage::Commit, sw_major);
+    lines.extend(crate::capacity::rule_capacity_problems(root, max_rules));
+    lines
 }

@@ -1,8 +1,10 @@
-//! Set-time and commit-time checks of address, address-group, service, service-group and tag
+//! Set-time and commit-time checks of address, address-group (including dynamic filters, refused
+//! at set like any other invalid value [?]), service, service-group and tag
 //! objects (the rule checks and the shared reporting live in [`crate::validate`]).
 //!
 //! This module must never change a tree.
 
+use crate::dag::TagFilter;
 use crate::netaddr::{is_fqdn, parse_netmask, parse_ports, parse_range};
 use crate::validate::{Ctx, Report, Stage, refs, service_exists};
 use crate::xml::Element;
@@ -68,6 +70,24 @@ pub(crate) fn check_address_group(group: &Element, ctx: &Ctx<'_, '_>, r: &mut Re
     refs(r, "static", &group.members("static"), |m| {
         ctx.index.has("address", m) || ctx.index.has("address-group", m)
     });
+    if let Some(dynamic) = group.child("dynamic") {
+        match dynamic.child("filter") {
+            Some(filter) => {
+                if let Err(e) = TagFilter::parse(&filter.text) {
+                    r.field(
+                        "dynamic -> filter",
+                        format!("'{}' is not a valid tag filter: {e}", filter.text),
+                    );
+                    r.field_invalid("dynamic -> filter");
+                }
+            }
+            None if ctx.stage == Stage::Commit => {
+                r.lines
+                    .push(format!(" {} -> dynamic is missing 'filter'", r.label));
+            }
+            None => {}
+        }
+    }
     refs(r, "tag", &group.members("tag"), |t| ctx.index.has("tag", t));
 }
 

@@ -13,10 +13,12 @@ use reqwest::Url;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::key::ApiKey;
+use crate::registered::DEFAULT_REGISTERED_IP_PAGE;
 use crate::retry::RetryPolicy;
 use crate::stats::ClientStats;
 use crate::tls::TlsOptions;
 use crate::transport::{ApiRequest, Transport};
+use crate::userid::DEFAULT_UID_ENTRIES_PER_MESSAGE;
 
 /// Default number of requests in flight (Palo Alto's guidance for the management plane).
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 5;
@@ -49,6 +51,25 @@ pub struct ClientBuilder {
     max_in_flight: usize,
     retry: RetryPolicy,
     job_poll_interval: Duration,
+    userid: UserIdSettings,
+}
+
+/// Batching of User-ID writes and paging of its reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UserIdSettings {
+    /// Most register plus unregister entries in one uid-message.
+    pub(crate) entries_per_message: usize,
+    /// `limit` of each `show object registered-ip` page.
+    pub(crate) page_size: usize,
+}
+
+impl Default for UserIdSettings {
+    fn default() -> Self {
+        Self {
+            entries_per_message: DEFAULT_UID_ENTRIES_PER_MESSAGE,
+            page_size: DEFAULT_REGISTERED_IP_PAGE,
+        }
+    }
 }
 
 impl ClientBuilder {
@@ -94,13 +115,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Most entries (register plus unregister) per User-ID message in
+    /// [`Client::update_registrations`] (at least 1; default 1,000).
+    #[must_use]
+    pub fn uid_entries_per_message(mut self, n: usize) -> Self {
+        self.userid.entries_per_message = n.max(1);
+        self
+    }
+
+    /// Page size of [`Client::registered_ips`] (at least 1; default 500, as pan-os-python).
+    #[must_use]
+    pub fn registered_ip_page_size(mut self, n: usize) -> Self {
+        self.userid.page_size = n.max(1);
+        self
+    }
+
     /// Builds the client with the key given to [`ClientBuilder::api_key`].
     pub fn build(self) -> Result<Client, Error> {
         let key = self.key.clone().ok_or_else(|| {
             Error::setup("no API key given; use api_key() or build_with_credentials()")
         })?;
         let transport = self.transport()?;
-        Ok(Client::new(transport, key, self.retry))
+        Ok(Client::new(transport, key, self.retry, self.userid))
     }
 
     /// Generates a key from an administrator's credentials (`type=keygen`), then builds the
@@ -108,7 +144,7 @@ impl ClientBuilder {
     pub async fn build_with_credentials(self, user: &str, password: &str) -> Result<Client, Error> {
         let transport = self.transport()?;
         let key = transport.keygen(user, password, &self.retry).await?;
-        Ok(Client::new(transport, key, self.retry))
+        Ok(Client::new(transport, key, self.retry, self.userid))
     }
 
     fn transport(&self) -> Result<Transport, Error> {
@@ -174,6 +210,7 @@ pub struct Client {
     pub(crate) transport: Arc<Transport>,
     key: ApiKey,
     pub(crate) retry: RetryPolicy,
+    pub(crate) userid: UserIdSettings,
 }
 
 impl fmt::Debug for Client {
@@ -197,14 +234,16 @@ impl Client {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             retry: RetryPolicy::default(),
             job_poll_interval: Duration::from_secs(2),
+            userid: UserIdSettings::default(),
         }
     }
 
-    fn new(transport: Transport, key: ApiKey, retry: RetryPolicy) -> Self {
+    fn new(transport: Transport, key: ApiKey, retry: RetryPolicy, userid: UserIdSettings) -> Self {
         Self {
             transport: Arc::new(transport),
             key,
             retry,
+            userid,
         }
     }
 

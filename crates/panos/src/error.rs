@@ -116,6 +116,13 @@ pub enum Error {
         /// `warnings` lines.
         warnings: Vec<String>,
     },
+    /// A User-ID message was refused for the listed entries (invalid address, timeout, or a
+    /// device limit such as tags per address); duplicates and absent tags never land here.
+    #[error("User-ID message refused: {}", describe_uid_entries(.entries))]
+    UserIdRefused {
+        /// The refused entries with the device's message for each.
+        entries: Vec<crate::userid::UidEntryMessage>,
+    },
     /// A non-success HTTP status other than 403 (5xx, 400, 414 …).
     #[error("HTTP status {status}: {}", join_lines(.lines))]
     HttpStatus {
@@ -236,6 +243,14 @@ fn join_lines(lines: &[String]) -> String {
     } else {
         lines.join("; ")
     }
+}
+
+fn describe_uid_entries(entries: &[crate::userid::UidEntryMessage]) -> String {
+    let parts: Vec<String> = entries
+        .iter()
+        .map(|e| format!("{}: {}", e.ip, e.message))
+        .collect();
+    join_lines(&parts)
 }
 
 fn describe_failed_action(actions: &[ActionResult]) -> String {

@@ -16,6 +16,9 @@
 //!   [`Client::wait_for_job`], [`Client::commit_and_wait`], [`Client::pending_changes`],
 //!   [`Client::admins_with_pending_changes`], [`Client::revert_admin_changes`], locks (acquiring
 //!   one names the key's user: [`Acquired`]).
+//! - **User-ID** (group mode): [`Client::user_id`], [`Client::update_registrations`] (packed into
+//!   as few messages as allowed), [`Client::registered_ips`] (paged to the end),
+//!   [`Client::dynamic_group_members`]; dynamic groups are [`AddressGroup`]s with a filter.
 //! - **Errors**: one enum, [`Error`]; retries with backoff and jitter ([`RetryPolicy`]) only for
 //!   reads and idempotent writes, only on transient causes, bounded by a deadline.
 //! - **Counters**: [`Client::stats`] counts round trips by [`RequestKind`].
@@ -51,10 +54,12 @@ mod multi;
 mod objects;
 mod op;
 mod policy_match;
+mod registered;
 mod retry;
 mod stats;
 mod tls;
 mod transport;
+mod userid;
 mod xml;
 mod xpath;
 
@@ -74,8 +79,10 @@ pub use objects::{
 };
 pub use op::{SoftwareVersion, SystemInfo};
 pub use policy_match::{PolicyMatch, PolicyMatchQuery};
+pub use registered::{DEFAULT_REGISTERED_IP_PAGE, RegisteredIp, RegisteredIpFilter};
 pub use retry::RetryPolicy;
 pub use stats::{ClientStats, RequestKind};
 pub use tls::{CertFingerprint, ENV_CA_FILE, ENV_INSECURE, ENV_PIN_SHA256, TlsOptions};
+pub use userid::{DEFAULT_UID_ENTRIES_PER_MESSAGE, UidEntry, UidEntryMessage, UidMessage, UidTag};
 pub use xml::{XmlError, XmlNode};
 pub use xpath::{Location, ObjectKind, RulebaseSide, XPath, xpath_literal};

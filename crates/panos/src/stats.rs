@@ -31,10 +31,12 @@ pub enum RequestKind {
     Op,
     /// `type=commit`
     Commit,
+    /// `type=user-id` (tag registrations)
+    UserId,
 }
 
 impl RequestKind {
-    const ALL: [RequestKind; 11] = [
+    const ALL: [RequestKind; 12] = [
         Self::Keygen,
         Self::ConfigGet,
         Self::ConfigShow,
@@ -46,6 +48,7 @@ impl RequestKind {
         Self::MultiConfig,
         Self::Op,
         Self::Commit,
+        Self::UserId,
     ];
 
     fn index(self) -> usize {

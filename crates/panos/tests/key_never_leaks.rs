@@ -85,6 +85,27 @@ async fn keys_and_passwords_never_reach_logs_or_errors() {
         ours.policy_match(&https_query("203.0.113.9", "10.0.1.10"))
             .await,
     );
+    let host: std::net::IpAddr = "10.0.1.10".parse().expect("ip");
+    seen.error(
+        ours.update_registrations(
+            "vsys1",
+            &[(host, vec!["palosync.sg-0abc".into()])],
+            &[],
+            None,
+        )
+        .await,
+    );
+    seen.error(
+        ours.user_id(
+            "vsys1",
+            &panos::UidMessage::new().register(host, &["t"], Some(2_592_001)),
+        )
+        .await,
+    );
+    seen.error(
+        ours.registered_ips("vsys1", panos::RegisteredIpFilter::All)
+            .await,
+    );
     inject_faults(&sim, r#"{"fail_commits": 1}"#).await;
     seen.error(
         ours.commit_and_wait(
@@ -128,7 +149,8 @@ async fn keys_and_passwords_never_reach_logs_or_errors() {
         "the HTTP stack's logs are captured too: {logs}"
     );
     assert!(
-        seen.0.iter().any(|s| s.contains("JobFailed")),
+        seen.0.iter().any(|s| s.contains("JobFailed"))
+            && seen.0.iter().any(|s| s.contains("UserIdRefused")),
         "the session produced the errors it meant to"
     );
     for secret in [

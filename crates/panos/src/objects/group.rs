@@ -165,6 +165,23 @@ mod tests {
     }
 
     #[test]
+    fn dynamic_groups_keep_filter_description_and_tags_through_a_round_trip() {
+        let device: AddressGroup = parse(
+            r#"<entry name="sg-0abc" dirtyId="4"><dynamic><filter><![CDATA['palosync.sg-0abc' or ('web' and 'prod')]]></filter></dynamic><description>instances</description><tag><member>palosync</member></tag></entry>"#,
+        );
+        assert_eq!(
+            device.dynamic_filter.as_deref(),
+            Some("'palosync.sg-0abc' or ('web' and 'prod')")
+        );
+        assert_eq!(device.description.as_deref(), Some("instances"));
+        assert_eq!(device.tags, vec!["palosync"]);
+        assert!(device.static_members.is_empty() && device.other.is_empty());
+        let entry = device.to_entry();
+        assert!(entry.child("static").is_none());
+        assert_eq!(AddressGroup::from_entry(&entry).expect("parses"), device);
+    }
+
+    #[test]
     fn service_groups_round_trip() {
         let group: ServiceGroup = parse(
             r#"<entry name="web-ports"><members><member>tcp_8080</member><member>service-https</member></members></entry>"#,

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use panos::{
-    ApiKey, Client, ClientBuilder, Location, PolicyMatchQuery, ProfileSetting, RetryPolicy,
-    RuleAction, SecurityRule, Tag, Timeouts,
+    ApiKey, Client, ClientBuilder, CommitOutcome, CommitRequest, Error, Location, PolicyMatchQuery,
+    ProfileSetting, RetryPolicy, RuleAction, SecurityRule, Tag, Timeouts,
 };
 pub use panos_sim::{RunningSimulator, Simulator, SimulatorBuilder};
 
@@ -114,6 +114,16 @@ pub fn managed_rule(name: &str, source: &str, destination: &str) -> SecurityRule
         profile_setting: Some(ProfileSetting::Group(vec!["default".into()])),
         ..SecurityRule::default()
     }
+}
+
+/// Commits `admin`'s changes and waits up to 10 s for the job.
+pub async fn commit_admin_changes(client: &Client) -> Result<CommitOutcome, Error> {
+    client
+        .commit_and_wait(
+            &CommitRequest::partial_for("admin"),
+            Duration::from_secs(10),
+        )
+        .await
 }
 
 pub fn names(rules: &[SecurityRule]) -> Vec<&str> {

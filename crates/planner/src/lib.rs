@@ -52,7 +52,9 @@ pub mod explanation;
 mod finish;
 pub mod firewall;
 pub mod focus;
+pub mod groups;
 mod knowledge;
+mod mode;
 pub mod operation;
 pub mod ownership;
 pub mod policy;
@@ -64,7 +66,7 @@ pub mod sources;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use candidates::{Candidates, PlanError, PlanInput, plan_candidates};
+pub use candidates::{PlanError, PlanInput};
 pub use desired::{Allowance, SkippedAllowance};
 pub use explanation::Explanation;
 pub use firewall::{
@@ -74,7 +76,9 @@ pub use firewall::{
     RuleContent, ServiceContent, UnreadableObject,
 };
 pub use focus::Scope;
+pub use groups::{Membership, membership_reads, plan_membership};
 pub use knowledge::read_targets;
+pub use mode::{Candidates, plan_candidates};
 pub use operation::{Operation, Plan, Registration, RegistrationChanges, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
 pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, StaticVerdict};

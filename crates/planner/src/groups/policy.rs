@@ -41,17 +41,25 @@ impl GroupPolicy {
         !self.members.is_empty() && !self.rules.is_empty()
     }
 
-    /// The rules wanted: each service's sources minus the shadowed ones.
-    pub fn wanted(&self) -> impl Iterator<Item = (ServiceMatch, RuleSources)> + '_ {
-        self.rules.iter().filter_map(|(service, sources)| {
-            let shadowed = self.shadowed.get(service);
-            let kept: RuleSources = sources
-                .iter()
-                .filter(|(s, _)| !shadowed.is_some_and(|m| m.contains_key(*s)))
-                .map(|(s, p)| (*s, p.clone()))
-                .collect();
-            (!kept.is_empty()).then_some((*service, kept))
-        })
+    /// The rules wanted: each service's sources minus the shadowed ones, in the order of the
+    /// group's permissions (so the first permission's rule gets the first new name).
+    pub fn wanted(&self) -> Vec<(ServiceMatch, RuleSources)> {
+        let mut wanted: Vec<(ServiceMatch, RuleSources)> = self
+            .rules
+            .iter()
+            .filter_map(|(service, sources)| {
+                let shadowed = self.shadowed.get(service);
+                let kept: RuleSources = sources
+                    .iter()
+                    .filter(|(s, _)| !shadowed.is_some_and(|m| m.contains_key(*s)))
+                    .map(|(s, p)| (*s, p.clone()))
+                    .collect();
+                (!kept.is_empty()).then_some((*service, kept))
+            })
+            .collect();
+        let first = |sources: &RuleSources| sources.values().flatten().min().copied();
+        wanted.sort_by_key(|(service, sources)| (first(sources), *service));
+        wanted
     }
 }
 
@@ -75,6 +83,10 @@ pub(crate) fn group_policies(
     let mut skipped = Vec::new();
     let mut vpc_of: HashMap<GroupId, &VpcId> = HashMap::new();
     for (e, member) in enis.iter().enumerate() {
+        // A member is an address behind the firewall, not just an interface.
+        if member.addresses().next().is_none() {
+            continue;
+        }
         for group_id in &member.eni.security_groups {
             let Some(&group) = index.get(group_id) else {
                 if !policies.contains_key(group_id) && !vpc_of.contains_key(group_id) {

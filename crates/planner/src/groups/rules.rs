@@ -204,7 +204,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             return;
         }
         let wanted: Vec<(ServiceMatch, RuleSources)> = match policy {
-            Some(p) if active => p.wanted().collect(),
+            Some(p) if active => p.wanted(),
             _ => Vec::new(),
         };
         if let Some(policy) = policy.filter(|_| active) {

@@ -12,7 +12,7 @@
 use crate::firewall::ObservedRegistrations;
 use crate::focus::{Focus, Scope, resolve};
 use crate::scope::{IncompleteEni, all_addresses};
-use model::{GroupId, ReconcileKey, Settings, Topology};
+use model::{GroupId, ReconcileKey, Settings, Topology, VpcId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -22,8 +22,9 @@ pub(crate) enum Level {
     /// A member came or went (instance, interface, attachment keys, and a keyed group's
     /// members' other groups): create the policy of a group that has none yet, nothing else.
     FirstMember,
-    /// Routes changed (route table, association, VPC keys): bring the rules of a group with
-    /// members up to date (scope and shadowing moved); never remove a memberless group.
+    /// Routes changed (route table, association, VPC keys): bring the rules of every group of
+    /// that VPC that has members up to date (which subnets are in scope decides shadowing);
+    /// never remove a memberless group.
     Refresh,
     /// The group itself (group and prefix-list keys, `Everything`): exactly what is desired,
     /// including removing the policy of a group without members.
@@ -116,6 +117,22 @@ impl GroupFocus {
             }
         }
         for (key_index, (key, _)) in scope.keys.iter().enumerate() {
+            if let Some(vpc) = routed_vpc(key, topology) {
+                // Which subnets are in scope decides shadowing for every group of the VPC.
+                let held = topology
+                    .network_interfaces
+                    .iter()
+                    .filter(|n| &n.vpc_id == vpc)
+                    .flat_map(|n| n.security_groups.iter());
+                let own = topology
+                    .security_groups
+                    .iter()
+                    .filter(|g| g.vpc_id.as_ref() == Some(vpc))
+                    .map(|g| &g.id);
+                for group in held.chain(own) {
+                    raise(&mut self.groups, group, Level::Refresh, key_index);
+                }
+            }
             match key {
                 ReconcileKey::SecurityGroup(id) => {
                     raise(&mut self.groups, id, Level::Full, key_index)
@@ -182,5 +199,19 @@ impl GroupFocus {
             .collect();
         unread.sort_unstable();
         unread
+    }
+}
+
+/// The VPC whose routes a route-table, association or VPC key is about.
+fn routed_vpc<'t>(key: &ReconcileKey, topology: &'t Topology) -> Option<&'t VpcId> {
+    let tables = &topology.route_tables;
+    match key {
+        ReconcileKey::RouteTable(id) => tables.iter().find(|t| &t.id == id).map(|t| &t.vpc_id),
+        ReconcileKey::RouteTableAssociation(id) => tables
+            .iter()
+            .find(|t| t.associations.iter().any(|a| &a.id == id))
+            .map(|t| &t.vpc_id),
+        ReconcileKey::Vpc(id) => topology.vpc(id).map(|v| &v.id),
+        _ => None,
     }
 }

@@ -2,6 +2,7 @@
 //! firewall, apply, and check convergence.
 #![allow(dead_code)]
 
+pub mod exact;
 pub mod groups;
 pub mod operators;
 pub mod oracle;

@@ -336,8 +336,14 @@ impl<'c, 'a> Assembler<'c, 'a> {
     fn deletion(&self, kept: &KeptRule, cause: usize) -> Explanation {
         let c = self.c;
         let name = &c.owned[kept.owned].rule.name;
+        let group_mode = c.input.rules[c.owned[kept.owned].position]
+            .destinations
+            .iter()
+            .any(|d| crate::groups::owned::member_group(d, c.input.settings).is_some());
         let reason = if kept.readable {
             removal_reason(c, &kept.removed).unwrap_or_else(|| "it allows nothing".to_owned())
+        } else if group_mode {
+            "a group-mode rule; address mode writes its allowances as address rules".to_owned()
         } else {
             "it holds members palosync never writes, so what it allows cannot be proven desired"
                 .to_owned()

@@ -30,6 +30,7 @@ use model::{Settings, Topology};
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
+pub mod estate;
 pub mod evaluator;
 pub mod flows;
 

@@ -22,9 +22,14 @@
 //!   a prefix list's groups) decides that group fully; instance, interface and attachment keys
 //!   decide their addresses' registrations and create the policy of a group that has none
 //!   (first member) but never remove one; route, association and VPC keys decide the
-//!   addresses they move and refresh the rules of the groups involved.
+//!   addresses they move and refresh the rules of every group of that VPC (which subnets are
+//!   in scope decides shadowing). A refresh sees only the groups of the interfaces read: a
+//!   group of the VPC none of whose members was read waits for a sync.
 //! - **Ownership** (see [`owned`]): rules by name and tag; address groups by member-tag name and
-//!   the managed tag. A group whose address-group name someone else holds is skipped.
+//!   the managed tag. A group whose address-group name someone else holds gets no rule and no
+//!   address group (skipped with a reason); its members are still registered with its tag, as
+//!   registrations say who is a member, not what is allowed, and the membership fast path must
+//!   give the same registrations without reading address groups.
 //! - **Switching modes**: under `Everything`, group mode deletes owned address-mode rules and
 //!   address mode deletes owned group-mode rules, cleans up palosync's address groups and
 //!   unregisters every palosync tag (only when the registrations were read whole), all in one

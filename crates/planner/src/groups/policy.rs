@@ -16,7 +16,7 @@ use crate::shadow::{StaticShadows, StaticVerdict};
 use crate::sources::{ExternalSource, IpFamily, external_sources};
 use ipnet::IpNet;
 use model::{GroupId, Settings, Topology, VpcId};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The sources of one (group, service) rule and the permissions (indices into the group's
 /// ingress) that back each.
@@ -81,7 +81,7 @@ pub(crate) fn group_policies(
         .collect();
     let mut policies: BTreeMap<GroupId, GroupPolicy> = BTreeMap::new();
     let mut skipped = Vec::new();
-    let mut vpc_of: HashMap<GroupId, &VpcId> = HashMap::new();
+    let mut unknown: HashSet<&GroupId> = HashSet::new();
     for (e, member) in enis.iter().enumerate() {
         // A member is an address behind the firewall, not just an interface.
         if member.addresses().next().is_none() {
@@ -89,7 +89,7 @@ pub(crate) fn group_policies(
         }
         for group_id in &member.eni.security_groups {
             let Some(&group) = index.get(group_id) else {
-                if !policies.contains_key(group_id) && !vpc_of.contains_key(group_id) {
+                if unknown.insert(group_id) {
                     skipped.push(SkippedAllowance {
                         group: group_id.clone(),
                         permission: String::new(),
@@ -98,7 +98,6 @@ pub(crate) fn group_policies(
                             "the group is not in the topology read; its permissions are unknown"
                                 .into(),
                     });
-                    vpc_of.insert(group_id.clone(), &member.eni.vpc_id);
                 }
                 continue;
             };
@@ -109,7 +108,6 @@ pub(crate) fn group_policies(
                     ..GroupPolicy::default()
                 });
             policy.members.push(e);
-            vpc_of.entry(group_id.clone()).or_insert(&member.eni.vpc_id);
         }
     }
     for (group_id, policy) in &mut policies {

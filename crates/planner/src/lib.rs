@@ -8,6 +8,11 @@
 //! [`plan`] runs both with an answering function. The planner never selects a rule or service
 //! object it does not own (exact name pattern plus the managed tag) for any operation.
 //!
+//! Two shapes of the same policy (DESIGN.md): `settings.mode` picks one once, in [`mode`]'s
+//! seam. Everything below describes address mode (the default); group mode, one rule per
+//! security-group permission with members as User-ID registrations, is [`groups`]. A full sync
+//! in either mode removes what the other left.
+//!
 //! Choices, and why:
 //! - **Granularity**: one managed rule per destination address and application/service (a
 //!   *slot*), holding every external source allowed to reach it. Adding or revoking a source is
@@ -54,7 +59,7 @@ pub mod firewall;
 pub mod focus;
 pub mod groups;
 mod knowledge;
-mod mode;
+pub mod mode;
 pub mod operation;
 pub mod ownership;
 pub mod policy;

@@ -1,6 +1,6 @@
 //! The seam between the two shapes of the same policy (DESIGN.md, "Two modes of the same
 //! policy"): [`plan_candidates`] dispatches on `settings.mode` once, here, and nothing below
-//! it threads a mode flag. Address mode lives in [`crate::candidates`] and [`crate::finish`];
+//! it threads a mode flag. Address mode lives in `candidates` and `finish`;
 //! group mode in [`crate::groups`]. Leaving group mode (a full sync in address mode) also
 //! removes what group mode left: palosync's address groups and registrations.
 

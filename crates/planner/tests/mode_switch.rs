@@ -180,3 +180,29 @@ fn group_mode_never_touches_an_address_mode_rule_under_a_narrow_key() {
         }
     }
 }
+
+#[test]
+fn leaving_group_mode_unregisters_only_what_a_whole_read_shows() {
+    let topology = topology();
+    let mut firewall = empty_firewall();
+    converge_all(&mut firewall, &topology, &group_settings(), &sync());
+    let mut narrowed = firewall.clone();
+    narrowed.objects.registrations = firewall.registrations_read(planner::RegistrationRead::Some {
+        addresses: vec!["10.0.1.10".parse().unwrap()],
+        tags: vec![],
+    });
+    let plan = narrowed
+        .plan(&topology, &settings(), &sync())
+        .expect("plan");
+    assert!(plan.registrations.is_empty(), "{:#?}", plan.registrations);
+    assert!(plan.notes.iter().any(|n| n.contains("not read whole")));
+    // The address groups still go once no rule refers to them; the tags stay until a sync
+    // reads them all, and a tag without an address group allows nothing.
+    assert_eq!(
+        plan.cleanup
+            .iter()
+            .filter(|op| op.address_group_name().is_some())
+            .count(),
+        2
+    );
+}

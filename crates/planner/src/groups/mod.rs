@@ -11,21 +11,21 @@
 //!   group, holding every external source of G's permissions for that service. Sources keep
 //!   their family (`0.0.0.0/0`, `::/0`; `any` only for both), services map as in address mode
 //!   (never widened). The rules depend on G's permissions only, not on its members (see
-//!   [`policy`]), so members coming and going never rewrite a rule.
-//! - **Registrations** (see [`registrations`]): every in-scope address carries the tags of its
+//!   `policy`), so members coming and going never rewrite a rule.
+//! - **Registrations** (see `registrations`): every in-scope address carries the tags of its
 //!   interface's groups and of its instance; nothing else carries palosync's tags.
 //! - **Shadowing**: a (source, G, service) gets no rule when an unmanaged rule above the block
 //!   allows it for the whole of every in-scope subnet of G's VPC in that family, with nothing
 //!   of another action above meeting it; what cannot be proven statically gets its rule, so
 //!   group mode asks the device no policy-match question.
-//! - **Focus** (see [`focus`]): `Everything` decides every group and address; a group key (or
+//! - **Focus** (see `focus`): `Everything` decides every group and address; a group key (or
 //!   a prefix list's groups) decides that group fully; instance, interface and attachment keys
 //!   decide their addresses' registrations and create the policy of a group that has none
 //!   (first member) but never remove one; route, association and VPC keys decide the
 //!   addresses they move and refresh the rules of every group of that VPC (which subnets are
 //!   in scope decides shadowing). A refresh sees only the groups of the interfaces read: a
 //!   group of the VPC none of whose members was read waits for a sync.
-//! - **Ownership** (see [`owned`]): rules by name and tag; address groups by member-tag name and
+//! - **Ownership** (see `owned`): rules by name and tag; address groups by member-tag name and
 //!   the managed tag. A group whose address-group name someone else holds gets no rule and no
 //!   address group (skipped with a reason); its members are still registered with its tag, as
 //!   registrations say who is a member, not what is allowed, and the membership fast path must

@@ -6,7 +6,10 @@
 //! having one): a source of a family no member has yet allows nothing, and keeping it means an
 //! instance start or stop never rewrites a rule. Shadowing is decided per whole subnet for the
 //! same reason: a member that appears later in an in-scope subnet is covered too. What the
-//! static analysis cannot prove gets its rule. Pure; never looks at owned rules.
+//! static analysis cannot prove gets its rule, and so does a source of a family for which an
+//! in-scope subnet has no CIDR in the read. The subnets are those of the topology read: for a
+//! group key the inventory must read every subnet of the group's VPC (as a sync does), or a
+//! subnet it left out counts as out of scope. Pure; never looks at owned rules.
 
 use crate::desired::SkippedAllowance;
 use crate::policy::Subject;

@@ -95,7 +95,8 @@ fn leave_group_mode(input: PlanInput<'_>, plan: &mut Plan) {
             _ => None,
         })
         .collect();
-    let (cleanup, notes) = address_group_deletes(input, &ours, &deleted, &written);
+    let why = |_: &model::GroupId| "address mode does not use address groups".to_owned();
+    let (cleanup, notes) = address_group_deletes(input, &ours, &deleted, &written, &why);
     plan.cleanup.extend(cleanup);
     plan.notes.extend(notes);
     let registrations = unregister_everything(&input.objects.registrations, input.settings);

@@ -107,6 +107,7 @@ pub(crate) fn address_group_deletes(
     groups: &[GroupId],
     deleted: &std::collections::HashSet<String>,
     written: &[crate::firewall::RuleContent],
+    why: &dyn Fn(&GroupId) -> String,
 ) -> (Vec<crate::operation::Operation>, Vec<String>) {
     let settings = input.settings;
     let mut cleanup = Vec::new();
@@ -156,7 +157,7 @@ pub(crate) fn address_group_deletes(
         }
         cleanup.push(crate::operation::Operation::DeleteAddressGroup {
             why: crate::explanation::Explanation {
-                text: format!("delete address group {name}: {group} has no member behind the firewall any more, or palosync is not in group mode"),
+                text: format!("delete address group {name}: {}", why(group)),
                 groups: vec![group.clone()],
                 ..crate::explanation::Explanation::default()
             },

@@ -129,23 +129,19 @@ pub(crate) fn plan_registrations(
             .and_then(|k| scope.keys.get(k))
             .map(|(_, p)| p.summary())
             .unwrap_or_default();
-        if desired.len() > MAX_TAGS_PER_ADDRESS {
-            let eni = want.map(|w| &w.eni.eni.id);
-            plan.notes.push(format!(
-                "{address} is not registered: it would need {} tags, more than the {MAX_TAGS_PER_ADDRESS} a device holds per address",
-                desired.len()
-            ));
-            if let Some(w) = want {
-                plan.skipped.extend(w.eni.eni.security_groups.iter().map(|g| SkippedAllowance {
+        if let Some(w) = want.filter(|w| w.tags.len() > MAX_TAGS_PER_ADDRESS) {
+            let reason = format!(
+                "{address} would need {} tags, more than the {MAX_TAGS_PER_ADDRESS} a device holds per address; it is not registered and keeps what it has",
+                w.tags.len()
+            );
+            plan.notes.push(reason.clone());
+            plan.skipped
+                .extend(w.eni.eni.security_groups.iter().map(|g| SkippedAllowance {
                     group: g.clone(),
                     permission: String::new(),
-                    network_interface: eni.cloned().unwrap_or_else(|| EniId::new("")),
-                    reason: format!(
-                        "{address} would need {} tags, more than the {MAX_TAGS_PER_ADDRESS} a device holds per address; it is not registered",
-                        desired.len()
-                    ),
+                    network_interface: w.eni.eni.id.clone(),
+                    reason: reason.clone(),
                 }));
-            }
             continue;
         }
         let has = current.get(&address);

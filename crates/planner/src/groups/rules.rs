@@ -129,8 +129,13 @@ impl<'c, 'a> Assembler<'c, 'a> {
         self.out.cleanup.extend(changes.cleanup);
         self.out.notes.extend(changes.notes);
         let doomed = std::mem::take(&mut self.doomed);
-        let (cleanup, notes) =
-            super::owned::address_group_deletes(self.input, &doomed, &self.deleted, &self.written);
+        let (cleanup, notes) = super::owned::address_group_deletes(
+            self.input,
+            &doomed,
+            &self.deleted,
+            &self.written,
+            &|group| format!("{group} has no member behind the firewall any more"),
+        );
         self.out.cleanup.extend(cleanup);
         self.out.notes.extend(notes);
         self.out
@@ -171,7 +176,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
         let tag = settings.member_tag(group.as_str());
         let event = self.event(key);
         if dag == Some(false) {
-            if active {
+            if let Some(policy) = policy.filter(|_| active) {
                 let reason = format!(
                     "address group {tag} exists without the tag {}: it is someone else's, so {group} gets no rule",
                     settings.managed_tag
@@ -180,9 +185,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 self.out.skipped.push(SkippedAllowance {
                     group: group.clone(),
                     permission: String::new(),
-                    network_interface: policy
-                        .map(|p| self.enis[p.members[0]].eni.id.clone())
-                        .unwrap_or_else(|| model::EniId::new("")),
+                    network_interface: self.enis[policy.members[0]].eni.id.clone(),
                     reason,
                 });
             }

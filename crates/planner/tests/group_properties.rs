@@ -175,3 +175,40 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Address mode, then group mode, then address mode again, each by one sync: exact after
+    /// each, and nothing of the other mode left (no group-mode rule, address group or
+    /// registration in address mode; no address-mode rule in group mode).
+    #[test]
+    fn switching_modes_by_a_sync_is_exact_both_ways_and_leaves_nothing_behind(
+        spec in world_spec(),
+        operators in operator_rules(),
+    ) {
+        let mut world = group_world(&spec, &operators);
+        let groups = world.settings.clone();
+        let addresses = groups.clone().with_mode(PolicyMode::Addresses);
+        let initial_unmanaged = unmanaged(&world.firewall, &world.settings);
+        for settings in [addresses.clone(), groups, addresses] {
+            world.settings = settings;
+            step(&mut world, &sync(), &initial_unmanaged, true)?;
+            let owned = world
+                .firewall
+                .rules
+                .iter()
+                .filter(|r| planner::ownership::owned_name(r, "palosync").is_some());
+            let in_groups = world.settings.mode == PolicyMode::Groups;
+            for rule in owned {
+                let group_shaped = rule.destinations.iter().all(|d| d.starts_with("palosync.sg-"));
+                prop_assert_eq!(group_shaped, in_groups, "{:?}", rule);
+            }
+            if !in_groups {
+                prop_assert!(world.firewall.objects.registrations.entries.is_empty());
+                let managed_groups = world.firewall.objects.address_groups.iter();
+                prop_assert!(managed_groups.filter(|g| g.tags.iter().any(|t| t == "palosync")).count() == 0);
+            }
+        }
+    }
+}

@@ -2,11 +2,11 @@
 //! estate of `planner::testing::estate`).
 //!
 //! `cold`: nothing managed yet (every rule is created). `converged`: the firewall already holds
-//! the result of the cold plan (the plan is empty). Before measuring, each case prints the
+//! the result of the cold plan (the plan is empty). `groups_*`: the same in group mode. Before measuring, each case prints the
 //! allocations and bytes one plan makes, and the process's peak resident memory.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use model::{Provenance, Settings, Topology};
+use model::{PolicyMode, Provenance, Settings, Topology};
 use planner::testing::InMemoryFirewall;
 use planner::testing::estate::estate;
 use planner::{Operation, PolicyAnswers, RuleAction, Scope, plan_candidates};
@@ -97,6 +97,20 @@ fn full_sync(c: &mut Criterion) {
         plan_once(&topology, &settings, &scope, &warm)
     });
     assert!(plan_once(&topology, &settings, &scope, &warm).is_empty());
+    let groups = settings.clone().with_mode(PolicyMode::Groups);
+    let group_plan = plan_once(&topology, &groups, &scope, &cold);
+    let mut warm_groups = cold.clone();
+    warm_groups
+        .apply(&group_plan)
+        .expect("the firewall accepts the plan");
+    report("groups cold", || {
+        plan_once(&topology, &groups, &scope, &cold)
+    });
+    report("groups converged", || {
+        plan_once(&topology, &groups, &scope, &warm_groups)
+    });
+    let again = plan_once(&topology, &groups, &scope, &warm_groups);
+    assert!(again.is_empty() && again.registrations.is_empty());
 
     let mut group = c.benchmark_group("full_sync_5000_instances");
     group.sample_size(10);
@@ -105,6 +119,12 @@ fn full_sync(c: &mut Criterion) {
     });
     group.bench_function("converged", |b| {
         b.iter(|| plan_once(&topology, &settings, &scope, &warm))
+    });
+    group.bench_function("groups_cold", |b| {
+        b.iter(|| plan_once(&topology, &groups, &scope, &cold))
+    });
+    group.bench_function("groups_converged", |b| {
+        b.iter(|| plan_once(&topology, &groups, &scope, &warm_groups))
     });
     group.finish();
 }

@@ -1,6 +1,7 @@
 //! An in-memory firewall rulebase for tests and benchmarks (feature `testing`).
 //!
-//! It holds ordered rules (managed, unmanaged, the bottom rule) and service objects, applies a
+//! It holds ordered rules (managed, unmanaged, the bottom rule), service objects, address
+//! groups and User-ID registrations (`objects.registrations`, read whole), applies a
 //! [`Plan`] the way PAN-OS would (created rules are appended, moves place a rule before the
 //! bottom rule, a service object cannot be deleted while a rule, a service group or another
 //! rulebase refers to it, a rule cannot refer to a missing service; the rule changes land as

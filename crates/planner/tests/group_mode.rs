@@ -356,3 +356,43 @@ fn a_route_change_moves_registrations_only_and_keeps_a_memberless_groups_rules()
     );
     assert_exact(&firewall, &topology, &settings);
 }
+
+#[test]
+fn a_prefix_list_change_rewrites_the_rules_of_the_groups_that_reference_it_only() {
+    let mut topology = web()
+        .prefix_list("pl-1", &["192.0.2.0/24"])
+        .group("sg-0db", vec![allow_prefix_list(tcp(3306, 3306), "pl-1")])
+        .server("i-0c3", "10.0.1.30", &["sg-0db"])
+        .build();
+    let settings = group_settings();
+    let mut firewall = synced(&topology);
+    topology.prefix_lists[0]
+        .entries
+        .push(model::PrefixListEntry {
+            cidr: net("198.51.100.0/24"),
+            description: None,
+        });
+    let scope = Scope::single(
+        ReconcileKey::PrefixList("pl-1".into()),
+        event("ModifyManagedPrefixList"),
+    );
+    let plan = converge_all(&mut firewall, &topology, &settings, &scope);
+    let replaced: Vec<(String, Vec<String>)> = plan
+        .operations
+        .iter()
+        .filter_map(|op| match op {
+            Operation::ReplaceRule { rule, .. } => Some((rule.name.clone(), rule.sources.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        replaced,
+        [(
+            "sg-0db-1".into(),
+            vec!["192.0.2.0/24".into(), "198.51.100.0/24".into()]
+        )]
+    );
+    assert_eq!(plan.operations.len(), 1);
+    assert!(plan.registrations.is_empty());
+    assert_exact(&firewall, &topology, &settings);
+}

@@ -1,21 +1,17 @@
-//! Full-sync planning at scale: 5,000 instances, 500 groups of 20 permissions each.
+//! Full-sync planning at scale: 5,000 instances, 500 groups of 20 permissions each (the
+//! estate of `planner::testing::estate`).
 //!
 //! `cold`: nothing managed yet (every rule is created). `converged`: the firewall already holds
-//! the result of the cold plan (the plan is empty). Before measuring, each case prints the
+//! the result of the cold plan (the plan is empty). `groups_*`: the same in group mode. Before measuring, each case prints the
 //! allocations and bytes one plan makes, and the process's peak resident memory.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use model::{
-    Attachment, CidrSource, IngressPermission, Instance, InstanceId, InstanceState,
-    NetworkInterface, PortRange, Protocol, Provenance, Route, RouteDestination, RouteState,
-    RouteTable, RouteTableAssociation, RouteTargets, SecurityGroup, Settings, SubnetId, Topology,
-    Vpc, VpcId,
-};
+use model::{PolicyMode, Provenance, Settings, Topology};
 use planner::testing::InMemoryFirewall;
+use planner::testing::estate::estate;
 use planner::{Operation, PolicyAnswers, RuleAction, Scope, plan_candidates};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
-use std::net::Ipv4Addr;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -25,94 +21,7 @@ const GROUPS: u32 = 500;
 const PERMISSIONS: u32 = 20;
 
 fn topology() -> Topology {
-    let vpc = VpcId::new("vpc-1");
-    let mut topology = Topology {
-        vpcs: vec![Vpc {
-            id: vpc.clone(),
-            cidr_blocks: vec!["10.0.0.0/16".parse().expect("cidr")],
-        }],
-        route_tables: vec![RouteTable {
-            id: "rtb-main".into(),
-            vpc_id: vpc.clone(),
-            associations: vec![RouteTableAssociation {
-                id: "rtbassoc-main".into(),
-                main: true,
-                subnet_id: None,
-                gateway_id: None,
-            }],
-            routes: vec![Route {
-                destination: RouteDestination::Cidr("0.0.0.0/0".parse().expect("cidr")),
-                targets: RouteTargets {
-                    instance_id: Some("i-f00".into()),
-                    ..RouteTargets::default()
-                },
-                state: RouteState::Active,
-            }],
-        }],
-        ..Topology::default()
-    };
-    for g in 0..GROUPS {
-        let ingress = (0..PERMISSIONS)
-            .map(|p| {
-                let protocol = match p % 4 {
-                    0 => Protocol::Tcp {
-                        ports: PortRange::single([22, 443, 80, 3306][(p / 4 % 4) as usize]),
-                    },
-                    1 => Protocol::Tcp {
-                        ports: PortRange::single(8000 + (g * 20 + p) as u16 % 1000),
-                    },
-                    2 => Protocol::Udp {
-                        ports: PortRange::new(10_000, 10_000 + p as u16).expect("ordered"),
-                    },
-                    _ => Protocol::Tcp {
-                        ports: PortRange::single(9000 + p as u16),
-                    },
-                };
-                let source = |i: u32| CidrSource {
-                    cidr: format!("198.{}.{}.0/24", 18 + i % 2, (g + p + i) % 250)
-                        .parse()
-                        .expect("cidr"),
-                    description: None,
-                };
-                IngressPermission {
-                    protocol,
-                    ipv4_ranges: (0..1 + p % 2).map(source).collect(),
-                    ipv6_ranges: Vec::new(),
-                    prefix_lists: Vec::new(),
-                    groups: Vec::new(),
-                }
-            })
-            .collect();
-        topology.security_groups.push(SecurityGroup {
-            id: format!("sg-{g:x}").into(),
-            name: String::new(),
-            vpc_id: Some(vpc.clone()),
-            ingress,
-        });
-    }
-    for i in 0..INSTANCES {
-        let id = InstanceId::new(format!("i-{i:x}"));
-        topology.instances.push(Instance {
-            id: id.clone(),
-            state: InstanceState::Running,
-            vpc_id: Some(vpc.clone()),
-        });
-        let groups = [i % GROUPS, (i * 7 + 3) % GROUPS];
-        topology.network_interfaces.push(NetworkInterface {
-            id: format!("eni-{i:x}").into(),
-            vpc_id: vpc.clone(),
-            subnet_id: SubnetId::new("subnet-1"),
-            attachment: Some(Attachment {
-                instance_id: id,
-                attachment_id: None,
-                device_index: Some(0),
-            }),
-            private_ipv4: vec![Ipv4Addr::new(10, 0, (i / 250) as u8, (i % 250) as u8 + 1)],
-            ipv6: Vec::new(),
-            security_groups: groups.iter().map(|g| format!("sg-{g:x}").into()).collect(),
-        });
-    }
-    topology
+    estate(INSTANCES, GROUPS, PERMISSIONS)
 }
 
 fn converged(cold: &InMemoryFirewall, plan: &planner::Plan) -> InMemoryFirewall {
@@ -188,6 +97,20 @@ fn full_sync(c: &mut Criterion) {
         plan_once(&topology, &settings, &scope, &warm)
     });
     assert!(plan_once(&topology, &settings, &scope, &warm).is_empty());
+    let groups = settings.clone().with_mode(PolicyMode::Groups);
+    let group_plan = plan_once(&topology, &groups, &scope, &cold);
+    let mut warm_groups = cold.clone();
+    warm_groups
+        .apply(&group_plan)
+        .expect("the firewall accepts the plan");
+    report("groups cold", || {
+        plan_once(&topology, &groups, &scope, &cold)
+    });
+    report("groups converged", || {
+        plan_once(&topology, &groups, &scope, &warm_groups)
+    });
+    let again = plan_once(&topology, &groups, &scope, &warm_groups);
+    assert!(again.is_empty() && again.registrations.is_empty());
 
     let mut group = c.benchmark_group("full_sync_5000_instances");
     group.sample_size(10);
@@ -196,6 +119,12 @@ fn full_sync(c: &mut Criterion) {
     });
     group.bench_function("converged", |b| {
         b.iter(|| plan_once(&topology, &settings, &scope, &warm))
+    });
+    group.bench_function("groups_cold", |b| {
+        b.iter(|| plan_once(&topology, &groups, &scope, &cold))
+    });
+    group.bench_function("groups_converged", |b| {
+        b.iter(|| plan_once(&topology, &groups, &scope, &warm_groups))
     });
     group.finish();
 }

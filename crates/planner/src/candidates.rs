@@ -4,7 +4,7 @@
 //! For each owned rule in scope, the allowances it keeps are those to addresses outside the
 //! scope (left as they are) and those still desired; the rest go. Desired allowances in scope
 //! that no kept rule holds, and that a claim admits, are missing. Phase two
-//! ([`Candidates::finish`]) takes the answers and writes the plan. Pure: no IO.
+//! ([`AddressCandidates::finish`]) takes the answers and writes the plan. Pure: no IO.
 
 use crate::content::Texts;
 use crate::coverage::{OwnedRule, read_owned};
@@ -14,7 +14,7 @@ use crate::focus::{Focus, Scope, resolve};
 use crate::knowledge::unread_destinations;
 use crate::scope::{InScopeEni, all_addresses, in_scope_enis};
 use crate::service_names::ServiceNames;
-use crate::services::{ServiceMatch, ServiceRef};
+use crate::services::ServiceMatch;
 use crate::shadow::{PolicyMatchQuery, StaticShadows, StaticVerdict, query_for};
 use crate::sources::Source;
 use model::{Settings, Topology};
@@ -51,7 +51,7 @@ pub enum PlanError {
 /// An owned rule in scope and the allowances it keeps.
 #[derive(Debug)]
 pub(crate) struct KeptRule {
-    /// Index into `Candidates::owned`.
+    /// Index into `AddressCandidates::owned`.
     pub owned: usize,
     /// Kept sources by destination; empty when nothing is kept.
     pub kept: BTreeMap<IpAddr, BTreeSet<Source>>,
@@ -69,7 +69,7 @@ impl KeptRule {
 
 /// The result of phase one: the questions to ask, and what phase two needs.
 #[derive(Debug)]
-pub struct Candidates<'a> {
+pub(crate) struct AddressCandidates<'a> {
     pub(crate) input: PlanInput<'a>,
     pub(crate) bottom: usize,
     pub(crate) owned: Vec<OwnedRule<'a>>,
@@ -90,8 +90,8 @@ pub struct Candidates<'a> {
     queries: Vec<PolicyMatchQuery>,
 }
 
-impl<'a> Candidates<'a> {
-    /// The policy-match questions to ask the firewall before [`Candidates::finish`].
+impl<'a> AddressCandidates<'a> {
+    /// The policy-match questions to ask the firewall before [`AddressCandidates::finish`].
     pub fn queries(&self) -> &[PolicyMatchQuery] {
         &self.queries
     }
@@ -122,7 +122,9 @@ impl<'a> Candidates<'a> {
 }
 
 /// Phase one: candidates and the questions they need.
-pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError> {
+pub(crate) fn plan_address_candidates(
+    input: PlanInput<'_>,
+) -> Result<AddressCandidates<'_>, PlanError> {
     let PlanInput {
         topology,
         settings,
@@ -131,18 +133,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         services,
         objects,
     } = input;
-    let mut names = HashSet::with_capacity(rules.len());
-    if let Some(duplicate) = rules.iter().find(|r| !names.insert(r.name.as_str())) {
-        return Err(PlanError::DuplicateRuleName(duplicate.name.clone()));
-    }
-    let bottom = rules
-        .iter()
-        .position(|r| r.name == settings.bottom_rule)
-        .ok_or_else(|| PlanError::BottomRuleMissing(settings.bottom_rule.clone()))?;
-    let owned = read_owned(rules, settings);
-    if owned.iter().any(|r| r.position == bottom) {
-        return Err(PlanError::BottomRuleOwned(settings.bottom_rule.clone()));
-    }
+    let (bottom, owned) = bottom_and_owned(rules, settings)?;
     let mut focus = resolve(scope, topology, &owned);
     focus.widen_for_foreign_edits(&owned, topology);
     let scoped = in_scope_enis(topology, settings);
@@ -156,17 +147,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         }
     }
     let service_names = ServiceNames::new(services, input.objects, &settings.managed_tag);
-    let veto = |service: &ServiceMatch| -> Option<String> {
-        let ServiceRef::Object(object) = service.service else {
-            return None;
-        };
-        service_names.name(object).is_none().then(|| {
-            format!(
-                "service object {} and every name palosync would use instead are held by objects that are not palosync's",
-                object.name()
-            )
-        })
-    };
+    let veto = |service: &crate::services::ServiceMatch| service_names.veto(service);
     let focused = enis
         .iter()
         .filter(|eni| eni.addresses().any(|a| focus.contains(&a)));
@@ -249,7 +230,7 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         }
     }
     let texts = Texts::new(topology, &enis);
-    let mut candidates = Candidates {
+    let mut candidates = AddressCandidates {
         input,
         bottom,
         owned,
@@ -278,6 +259,27 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         .collect();
     candidates.queries = queries.into_iter().collect();
     Ok(candidates)
+}
+
+/// The bottom rule's position and every owned rule, after the checks both modes need: rule
+/// names are unique, the bottom rule exists and is not palosync's.
+pub(crate) fn bottom_and_owned<'a>(
+    rules: &'a [ObservedRule],
+    settings: &Settings,
+) -> Result<(usize, Vec<OwnedRule<'a>>), PlanError> {
+    let mut names = HashSet::with_capacity(rules.len());
+    if let Some(duplicate) = rules.iter().find(|r| !names.insert(r.name.as_str())) {
+        return Err(PlanError::DuplicateRuleName(duplicate.name.clone()));
+    }
+    let bottom = rules
+        .iter()
+        .position(|r| r.name == settings.bottom_rule)
+        .ok_or_else(|| PlanError::BottomRuleMissing(settings.bottom_rule.clone()))?;
+    let owned = read_owned(rules, settings);
+    if owned.iter().any(|r| r.position == bottom) {
+        return Err(PlanError::BottomRuleOwned(settings.bottom_rule.clone()));
+    }
+    Ok((bottom, owned))
 }
 
 /// What an owned rule in scope keeps.

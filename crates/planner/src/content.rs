@@ -6,7 +6,7 @@
 //! tag, and a description naming its targets, the group permissions it implements and the last
 //! event that changed it. Deterministic: the same allowances give the same content.
 
-use crate::candidates::Candidates;
+use crate::candidates::AddressCandidates;
 use crate::desired::Backer;
 use crate::explanation::{Explanation, description, description_head};
 use crate::firewall::{RuleAction, RuleContent};
@@ -53,7 +53,7 @@ pub(crate) struct RuleFacts {
     pub targets: Vec<String>,
 }
 
-impl Candidates<'_> {
+impl AddressCandidates<'_> {
     /// The event summary of a claim.
     pub(crate) fn event(&self, claim: usize) -> String {
         self.focus
@@ -171,20 +171,39 @@ impl Candidates<'_> {
         service: ServiceMatch,
         facts: &RuleFacts,
     ) -> RuleContent {
-        let settings = self.input.settings;
-        RuleContent {
-            name: name.to_owned(),
-            from_zones: vec![settings.untrust_zone.clone()],
-            to_zones: vec![settings.trust_zone.clone()],
-            sources: sources.iter().map(Source::member).collect(),
-            destinations: destinations.iter().map(IpAddr::to_string).collect(),
-            applications: vec![service.application.to_owned()],
-            services: vec![self.service_names.member(service)],
-            action: RuleAction::Allow,
-            profile_group: settings.profile_group.clone(),
-            tags: vec![settings.managed_tag.clone()],
-            description: description(&facts.head, &facts.explanation.event),
-        }
+        managed_rule(
+            self.input.settings,
+            name,
+            sources.iter().map(Source::member).collect(),
+            destinations.iter().map(IpAddr::to_string).collect(),
+            (service, self.service_names.member(service)),
+            description(&facts.head, &facts.explanation.event),
+        )
+    }
+}
+
+/// A managed rule in either mode: untrust to trust, these members, one application and its
+/// service column, allow, the profile group, the managed tag.
+pub(crate) fn managed_rule(
+    settings: &model::Settings,
+    name: &str,
+    sources: Vec<String>,
+    destinations: Vec<String>,
+    (service, service_member): (ServiceMatch, String),
+    description: String,
+) -> RuleContent {
+    RuleContent {
+        name: name.to_owned(),
+        from_zones: vec![settings.untrust_zone.clone()],
+        to_zones: vec![settings.trust_zone.clone()],
+        sources,
+        destinations,
+        applications: vec![service.application.to_owned()],
+        services: vec![service_member],
+        action: RuleAction::Allow,
+        profile_group: settings.profile_group.clone(),
+        tags: vec![settings.managed_tag.clone()],
+        description,
     }
 }
 

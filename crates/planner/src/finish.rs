@@ -9,45 +9,43 @@
 //! other shapes (several destinations) are kept as they are while exact, and split by
 //! destination only when they must change.
 
-use crate::candidates::{Candidates, KeptRule};
+use crate::candidates::{AddressCandidates, KeptRule};
 use crate::content::list;
 use crate::desired::{Allowance, Slot};
 use crate::explanation::{Explanation, head_matches};
 use crate::operation::{Operation, Plan, ShadowedAllowance, order};
 use crate::ownership::{NameAllocator, NamedAfter};
-use crate::services::{PortService, ServiceMatch, ServiceRef};
+use crate::services::{ServiceMatch, ServiceRef};
 use crate::shadow::{PolicyAnswers, StaticVerdict, query_for, shadowing_rule};
 use crate::sources::Source;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 
-mod objects;
+pub(crate) mod objects;
+
+use objects::{ServiceUse, plan_services};
 
 /// Sources by destination: the allowances of one rule with one service.
 type Coverage = BTreeMap<IpAddr, BTreeSet<Source>>;
 
-impl Candidates<'_> {
-    /// Phase two: the final plan, given the answers to [`Candidates::queries`].
+impl AddressCandidates<'_> {
+    /// Phase two: the final plan, given the answers to [`AddressCandidates::queries`].
     pub fn finish(self, answers: &PolicyAnswers) -> Plan {
         Assembler::new(&self).run(answers)
     }
 }
 
 struct Assembler<'c, 'a> {
-    c: &'c Candidates<'a>,
+    c: &'c AddressCandidates<'a>,
     names: NameAllocator<'a>,
     operations: Vec<Operation>,
     plan: Plan,
     block_start: usize,
-    /// Service objects the rules in scope use after the plan.
-    used_services: BTreeSet<PortService>,
-    /// Service references dropped and added by rule writes.
-    dropped_refs: Vec<String>,
-    added_refs: Vec<String>,
+    services: ServiceUse,
 }
 
 impl<'c, 'a> Assembler<'c, 'a> {
-    fn new(c: &'c Candidates<'a>) -> Self {
+    fn new(c: &'c AddressCandidates<'a>) -> Self {
         let owned: HashSet<usize> = c.owned.iter().map(|r| r.position).collect();
         let mut block_start = c.bottom;
         while block_start > 0 && owned.contains(&(block_start - 1)) {
@@ -63,9 +61,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 ..Plan::default()
             },
             block_start,
-            used_services: BTreeSet::new(),
-            dropped_refs: Vec::new(),
-            added_refs: Vec::new(),
+            services: ServiceUse::default(),
         }
     }
 
@@ -124,7 +120,15 @@ impl<'c, 'a> Assembler<'c, 'a> {
         for (slot, sources) in &new_slots {
             self.create_for_slot(*slot, sources);
         }
-        self.services();
+        let changes = plan_services(
+            &self.c.input,
+            &self.c.service_names,
+            self.c.focus.is_everything(),
+            &self.services,
+        );
+        self.operations.extend(changes.operations);
+        self.plan.cleanup.extend(changes.cleanup);
+        self.plan.notes.extend(changes.notes);
         self.plan.operations = order(self.operations);
         self.plan
     }
@@ -234,7 +238,8 @@ impl<'c, 'a> Assembler<'c, 'a> {
         let service = recycled_for.or(kept.service);
         let (Some(service), false) = (service, coverage.values().all(BTreeSet::is_empty)) else {
             let why = self.deletion(kept, cause);
-            self.dropped_refs
+            self.services
+                .dropped
                 .extend(owned.rule.services.iter().cloned());
             self.operations.push(Operation::DeleteRule {
                 name: name.to_owned(),
@@ -280,9 +285,10 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 removal_reason(c, &kept.removed)
                     .unwrap_or_else(|| facts.explanation.permissions.join(", ")),
             );
-            self.dropped_refs
+            self.services
+                .dropped
                 .extend(owned.rule.services.iter().cloned());
-            self.added_refs.extend(content.services.iter().cloned());
+            self.services.added.extend(content.services.iter().cloned());
             self.operations.push(Operation::ReplaceRule {
                 rule: content,
                 why: facts.explanation,
@@ -330,8 +336,14 @@ impl<'c, 'a> Assembler<'c, 'a> {
     fn deletion(&self, kept: &KeptRule, cause: usize) -> Explanation {
         let c = self.c;
         let name = &c.owned[kept.owned].rule.name;
+        let group_mode = c.input.rules[c.owned[kept.owned].position]
+            .destinations
+            .iter()
+            .any(|d| crate::groups::owned::member_group(d, c.input.settings).is_some());
         let reason = if kept.readable {
             removal_reason(c, &kept.removed).unwrap_or_else(|| "it allows nothing".to_owned())
+        } else if group_mode {
+            "a group-mode rule; address mode writes its allowances as address rules".to_owned()
         } else {
             "it holds members palosync never writes, so what it allows cannot be proven desired"
                 .to_owned()
@@ -392,7 +404,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             ),
         };
         self.use_service(service);
-        self.added_refs.extend(content.services.iter().cloned());
+        self.services.added.extend(content.services.iter().cloned());
         let place = Operation::MoveAboveBottom {
             name: name.clone(),
             bottom_rule: c.input.settings.bottom_rule.clone(),
@@ -414,7 +426,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
 
     fn use_service(&mut self, service: ServiceMatch) {
         if let ServiceRef::Object(object) = service.service {
-            self.used_services.insert(object);
+            self.services.used.insert(object);
         }
     }
 }
@@ -432,7 +444,7 @@ fn regroup(coverage: &Coverage) -> Vec<(Vec<IpAddr>, BTreeSet<Source>)> {
 }
 
 /// Why allowances were removed, in words (the first one, and how many).
-fn removal_reason(c: &Candidates<'_>, removed: &[Allowance]) -> Option<String> {
+fn removal_reason(c: &AddressCandidates<'_>, removed: &[Allowance]) -> Option<String> {
     let first = removed.first()?;
     let why = if c.destinations.contains_key(&first.destination) {
         format!(

@@ -101,6 +101,16 @@ impl Focus {
         self.everything.is_some() || self.addresses.contains_key(address)
     }
 
+    /// The claim of the `Everything` key, if the scope has one (or widened to it).
+    pub fn everything_claim(&self) -> Option<usize> {
+        self.everything
+    }
+
+    /// The scope keys (indices) claiming `address`, in key order.
+    pub fn keys_on(&self, address: &IpAddr) -> impl Iterator<Item = usize> + '_ {
+        self.claims_on(address).map(|claim| self.claims[claim].key)
+    }
+
     /// The earliest claim on `address`, whatever it admits: the cause of removals.
     pub fn first_claim(&self, address: &IpAddr) -> Option<usize> {
         self.claims_on(address).next()

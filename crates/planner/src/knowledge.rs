@@ -96,6 +96,9 @@ pub(crate) fn unread_destinations(
 /// destination the keys claim: the unread destinations of owned rules in scope and the
 /// interfaces and instances those rules name. Empty when the read already covers them.
 pub fn read_targets(input: PlanInput<'_>) -> ReadTargets {
+    if input.settings.mode == model::PolicyMode::Groups {
+        return crate::groups::read_targets(input);
+    }
     let owned = read_owned(input.rules, input.settings);
     let mut focus = resolve(input.scope, input.topology, &owned);
     focus.widen_for_foreign_edits(&owned, input.topology);

@@ -8,6 +8,11 @@
 //! [`plan`] runs both with an answering function. The planner never selects a rule or service
 //! object it does not own (exact name pattern plus the managed tag) for any operation.
 //!
+//! Two shapes of the same policy (DESIGN.md): `settings.mode` picks one once, in [`mode`]'s
+//! seam. Everything below describes address mode (the default); group mode, one rule per
+//! security-group permission with members as User-ID registrations, is [`groups`]. A full sync
+//! in either mode removes what the other left.
+//!
 //! Choices, and why:
 //! - **Granularity**: one managed rule per destination address and application/service (a
 //!   *slot*), holding every external source allowed to reach it. Adding or revoking a source is
@@ -52,7 +57,9 @@ pub mod explanation;
 mod finish;
 pub mod firewall;
 pub mod focus;
+pub mod groups;
 mod knowledge;
+pub mod mode;
 pub mod operation;
 pub mod ownership;
 pub mod policy;
@@ -64,7 +71,7 @@ pub mod sources;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use candidates::{Candidates, PlanError, PlanInput, plan_candidates};
+pub use candidates::{PlanError, PlanInput};
 pub use desired::{Allowance, SkippedAllowance};
 pub use explanation::Explanation;
 pub use firewall::{
@@ -74,7 +81,9 @@ pub use firewall::{
     RuleContent, ServiceContent, UnreadableObject,
 };
 pub use focus::Scope;
+pub use groups::{Membership, membership_reads, plan_membership};
 pub use knowledge::read_targets;
+pub use mode::{Candidates, plan_candidates};
 pub use operation::{Operation, Plan, Registration, RegistrationChanges, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
 pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, StaticVerdict};

@@ -78,6 +78,20 @@ impl ServiceNames {
             .find(|name| !self.foreign.contains(name))
     }
 
+    /// Why palosync cannot use `service` on this device, if it cannot: its object's name and
+    /// every alternative are held by objects that are not palosync's.
+    pub fn veto(&self, service: &ServiceMatch) -> Option<String> {
+        let ServiceRef::Object(object) = service.service else {
+            return None;
+        };
+        self.name(object).is_none().then(|| {
+            format!(
+                "service object {} and every name palosync would use instead are held by objects that are not palosync's",
+                object.name()
+            )
+        })
+    }
+
     /// The service column palosync writes for `service`.
     pub fn member(&self, service: ServiceMatch) -> String {
         match service.service {

@@ -161,7 +161,11 @@ impl StaticShadows {
     /// First match, statically: the first covering unmanaged allow wins unless a rule above it
     /// with another action meets the allowance; any doubt on the way makes it undecidable.
     pub fn decide(&self, allowance: &Allowance) -> StaticVerdict {
-        let subject = Subject::of(allowance);
+        self.decide_subject(&Subject::of(allowance))
+    }
+
+    /// [`StaticShadows::decide`] for any traffic (group mode asks it for whole subnets).
+    pub fn decide_subject(&self, subject: &Subject) -> StaticVerdict {
         let mut unsure = false;
         let settle = |unsure: bool, verdict: StaticVerdict| {
             if unsure {
@@ -171,7 +175,7 @@ impl StaticShadows {
             }
         };
         for (position, owned, action, policy) in &self.rules {
-            let relation = policy.relation(&subject);
+            let relation = policy.relation(subject);
             if *action != RuleAction::Allow {
                 match relation.intersects {
                     Tri::No => {}

@@ -27,7 +27,7 @@ impl IpFamily {
         }
     }
 
-    fn of_net(net: &IpNet) -> Self {
+    pub fn of_net(net: &IpNet) -> Self {
         match net {
             IpNet::V4(_) => IpFamily::V4,
             IpNet::V6(_) => IpFamily::V6,
@@ -101,6 +101,59 @@ impl ExternalSource {
     pub fn pairs_with(&self, destination: &IpAddr) -> bool {
         self.family == IpFamily::of(destination)
     }
+
+    /// The member a group-mode rule writes for this source. A group-mode rule's destination
+    /// (an address group) may hold both families, so a default route keeps its family:
+    /// `0.0.0.0/0` or `::/0`, never `any` (see [`group_members`]).
+    pub fn member(&self) -> String {
+        match (self.source, self.family) {
+            (Source::Any, IpFamily::V4) => "0.0.0.0/0".to_owned(),
+            (Source::Any, IpFamily::V6) => "::/0".to_owned(),
+            (Source::Net(net), _) => net.to_string(),
+        }
+    }
+
+    /// Read a group-mode rule's source member back: `any` is both families' default routes, a
+    /// CIDR or host keeps its family, a `/0` is that family's `any`. Names are not ours.
+    pub fn parse_member(member: &str) -> Option<Vec<ExternalSource>> {
+        let any = |family| ExternalSource {
+            source: Source::Any,
+            family,
+        };
+        match Source::parse_member(member)? {
+            Source::Any => Some(vec![any(IpFamily::V4), any(IpFamily::V6)]),
+            Source::Net(net) if net.prefix_len() == 0 => Some(vec![any(IpFamily::of_net(&net))]),
+            Source::Net(net) => Some(vec![ExternalSource {
+                source: Source::Net(net),
+                family: IpFamily::of_net(&net),
+            }]),
+        }
+    }
+}
+
+/// The source column of a group-mode rule: each source's [`ExternalSource::member`], except
+/// that both default routes together are written once as `any`. Sorted, so stable.
+pub fn group_members(sources: &std::collections::BTreeSet<ExternalSource>) -> Vec<String> {
+    let any_v4 = sources.contains(&ExternalSource {
+        source: Source::Any,
+        family: IpFamily::V4,
+    });
+    let any_v6 = sources.contains(&ExternalSource {
+        source: Source::Any,
+        family: IpFamily::V6,
+    });
+    let both = any_v4 && any_v6;
+    let mut members: Vec<String> = Vec::with_capacity(sources.len());
+    if both {
+        members.push("any".to_owned());
+    }
+    members.extend(
+        sources
+            .iter()
+            .filter(|s| !(both && s.source == Source::Any))
+            .map(ExternalSource::member),
+    );
+    members
 }
 
 /// Classify one CIDR: `None` when it is inside an internal block.
@@ -178,6 +231,23 @@ mod tests {
         assert_eq!((v6.source, v6.family), (Source::Any, IpFamily::V6));
         assert!(!v6.pairs_with(&"10.0.0.5".parse().unwrap()));
         assert!(v6.pairs_with(&"2001:db8::5".parse().unwrap()));
+    }
+
+    #[test]
+    fn group_mode_sources_keep_their_family_and_only_both_defaults_are_any() {
+        let v4 = classify(net("0.0.0.0/0"), &[]).unwrap();
+        let v6 = classify(net("::/0"), &[]).unwrap();
+        let host = classify(net("203.0.113.7/32"), &[]).unwrap();
+        let only_v4: std::collections::BTreeSet<_> = [v4, host].into_iter().collect();
+        assert_eq!(group_members(&only_v4), ["0.0.0.0/0", "203.0.113.7/32"]);
+        let both: std::collections::BTreeSet<_> = [v4, v6, host].into_iter().collect();
+        assert_eq!(group_members(&both), ["any", "203.0.113.7/32"]);
+        let read: std::collections::BTreeSet<_> = group_members(&both)
+            .iter()
+            .flat_map(|m| ExternalSource::parse_member(m).unwrap())
+            .collect();
+        assert_eq!(read, both);
+        assert_eq!(ExternalSource::parse_member("::/0"), Some(vec![v6]));
     }
 
     #[test]

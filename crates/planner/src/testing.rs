@@ -1,6 +1,7 @@
 //! An in-memory firewall rulebase for tests and benchmarks (feature `testing`).
 //!
-//! It holds ordered rules (managed, unmanaged, the bottom rule) and service objects, applies a
+//! It holds ordered rules (managed, unmanaged, the bottom rule), service objects, address
+//! groups and User-ID registrations (`objects.registrations`, read whole), applies a
 //! [`Plan`] the way PAN-OS would (created rules are appended, moves place a rule before the
 //! bottom rule, a service object cannot be deleted while a rule, a service group or another
 //! rulebase refers to it, a rule cannot refer to a missing service; the rule changes land as
@@ -14,10 +15,12 @@
 use crate::coverage::read_owned;
 use crate::desired::Allowance;
 use crate::firewall::{
-    DeviceObjects, ObservedAddressGroup, ObservedRule, ObservedService, RuleAction,
+    DeviceObjects, ObservedAddressGroup, ObservedRegistrations, ObservedRule, ObservedService,
+    RegisteredAddress, RegistrationRead, RuleAction,
 };
 use crate::focus::Scope;
-use crate::operation::{Operation, Plan};
+use crate::groups::owned::{filter_for, member_group, read_group_rule};
+use crate::operation::{Operation, Plan, Registration};
 use crate::ownership::owned_name;
 use crate::services::PortService;
 use crate::shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, query_for, shadowing_rule};
@@ -26,7 +29,9 @@ use evaluator::Evaluator;
 pub use evaluator::Resolutions;
 use model::{Settings, Topology};
 use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
 
+pub mod estate;
 pub mod evaluator;
 pub mod flows;
 
@@ -57,13 +62,77 @@ pub struct InMemoryFirewall {
 }
 
 impl InMemoryFirewall {
+    /// A firewall with these rules and service objects, and no registration (read whole).
     pub fn new(rules: Vec<ObservedRule>, services: Vec<ObservedService>) -> Self {
+        let mut objects = DeviceObjects::default();
+        objects.registrations.read = RegistrationRead::All;
         Self {
             rules,
             services,
-            objects: DeviceObjects::default(),
+            objects,
             resolved: Resolutions::new(),
         }
+    }
+
+    /// The registrations as the executor would read them with `read`: only what it covers.
+    pub fn registrations_read(&self, read: RegistrationRead) -> ObservedRegistrations {
+        let entries = self
+            .objects
+            .registrations
+            .entries
+            .iter()
+            .filter(|e| match &read {
+                RegistrationRead::Nothing => false,
+                RegistrationRead::All => true,
+                RegistrationRead::Some { addresses, tags } => {
+                    addresses.contains(&e.address) || e.tags.iter().any(|t| tags.contains(t))
+                }
+            })
+            .cloned()
+            .collect();
+        ObservedRegistrations { read, entries }
+    }
+
+    /// The tags registered on `address`.
+    pub fn tags_of(&self, address: &IpAddr) -> Vec<String> {
+        self.objects
+            .registrations
+            .entries
+            .iter()
+            .filter(|e| &e.address == address)
+            .flat_map(|e| e.tags.iter().cloned())
+            .collect()
+    }
+
+    /// Apply User-ID changes as the device does: at once, no commit.
+    pub fn apply_registrations(&mut self, registrations: &[Registration], register: bool) {
+        let entries = &mut self.objects.registrations.entries;
+        for registration in registrations {
+            let index = match entries
+                .iter()
+                .position(|e| e.address == registration.address)
+            {
+                Some(index) => index,
+                None if register => {
+                    entries.push(RegisteredAddress {
+                        address: registration.address,
+                        tags: Vec::new(),
+                    });
+                    entries.len() - 1
+                }
+                None => continue,
+            };
+            let tags = &mut entries[index].tags;
+            if register {
+                tags.extend(registration.tags.iter().cloned());
+                tags.sort();
+                tags.dedup();
+            } else {
+                tags.retain(|t| !registration.tags.contains(t));
+            }
+        }
+        entries.retain(|e| !e.tags.is_empty());
+        entries.sort();
     }
 
     fn evaluator(&self) -> Evaluator<'_> {
@@ -143,16 +212,18 @@ impl InMemoryFirewall {
             .collect()
     }
 
-    /// Apply a plan as the executor writes it to a device: `operations` as one atomic batch
-    /// (the first operation the firewall refuses fails the batch and nothing of it lands),
-    /// then each `cleanup` delete on its own. A refused cleanup delete leaves its object in
+    /// Apply a plan as the executor writes it to a device: registrations first, `operations`
+    /// as one atomic batch (the first operation the firewall refuses fails the batch and
+    /// nothing of it lands), unregistrations after it, then each `cleanup` delete on its own. A refused cleanup delete leaves its object in
     /// place and undoes nothing; the refusals are returned (the executor reports them).
     pub fn apply(&mut self, plan: &Plan) -> Result<Vec<ApplyError>, ApplyError> {
+        self.apply_registrations(&plan.registrations.register, true);
         let mut batch = self.clone();
         plan.operations
             .iter()
             .try_for_each(|op| batch.apply_one(op))?;
         *self = batch;
+        self.apply_registrations(&plan.registrations.unregister, false);
         let mut refused = Vec::new();
         for operation in &plan.cleanup {
             if let Err(error) = self.apply_one(operation) {
@@ -297,6 +368,10 @@ impl InMemoryFirewall {
         let mut allowances = BTreeSet::new();
         for owned in read_owned(&self.rules, settings) {
             let name = &owned.rule.name;
+            if let Some(group) = self.group_rule_allowances(owned.rule, settings)? {
+                allowances.extend(group);
+                continue;
+            }
             let tuples = owned
                 .tuples
                 .ok_or_else(|| format!("{name} is unreadable"))?;
@@ -325,6 +400,67 @@ impl InMemoryFirewall {
             }
         }
         Ok(allowances)
+    }
+
+    /// A group-mode rule's allowances, expanding its address group with the registrations;
+    /// `None` when `rule` is not a group-mode rule.
+    fn group_rule_allowances(
+        &self,
+        rule: &ObservedRule,
+        settings: &Settings,
+    ) -> Result<Option<Vec<Allowance>>, String> {
+        let [destination] = rule.destinations.as_slice() else {
+            return Ok(None);
+        };
+        if member_group(destination, settings).is_none() {
+            return Ok(None);
+        }
+        let name = &rule.name;
+        let group = self
+            .objects
+            .address_groups
+            .iter()
+            .find(|g| &g.name == destination)
+            .ok_or_else(|| format!("{name} refers to {destination}, which does not exist"))?;
+        let ours = group.tags.contains(&settings.managed_tag)
+            && group.dynamic_filter.as_deref() == Some(filter_for(destination).as_str());
+        if !ours {
+            return Err(format!(
+                "{name} refers to {destination}, which is not palosync's"
+            ));
+        }
+        let tuples = read_group_rule(rule, settings)
+            .ok_or_else(|| format!("{name} is not in group mode's shape"))?;
+        if let crate::services::ServiceRef::Object(PortService { protocol, ports }) =
+            tuples.service.service
+        {
+            let fine = self
+                .services
+                .iter()
+                .find(|s| s.name == rule.services.concat())
+                .is_some_and(|s| s.matches(protocol, ports));
+            if !fine {
+                return Err(format!("{name} uses a service object missing or different"));
+            }
+        }
+        let members = self
+            .objects
+            .registrations
+            .entries
+            .iter()
+            .filter(|e| e.tags.contains(destination))
+            .map(|e| e.address);
+        let mut allowances = Vec::new();
+        for member in members {
+            for source in tuples.sources.iter().filter(|s| s.pairs_with(&member)) {
+                allowances.push(Allowance {
+                    source: source.source,
+                    destination: member,
+                    service: tuples.service,
+                });
+            }
+        }
+        Ok(Some(allowances))
     }
 
     /// The unmanaged rule above the bottom rule that already allows `allowance`, if the

@@ -111,12 +111,7 @@ fn step(world: &mut World, scope: &Scope) -> Result<(), TestCaseError> {
             }
         }
     }
-    let held = firewall
-        .managed_allowances(settings)
-        .map_err(TestCaseError::fail)?;
-    let desired = oracle::desired(topology, settings);
-    let wider: Vec<_> = held.difference(&desired).collect();
-    prop_assert!(wider.is_empty(), "wider than desired: {wider:?}");
+    support::exact::check_not_wider(firewall, topology, settings)?;
     Ok(())
 }
 

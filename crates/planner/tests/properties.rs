@@ -5,22 +5,14 @@
 
 mod support;
 
-use model::{Settings, Topology};
-use planner::ownership::owned_name;
+use model::Settings;
 use planner::testing::InMemoryFirewall;
 use planner::{ObservedRule, Plan, Scope};
 use proptest::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+use support::exact::{apply_and_check, plan_sparing_unmanaged, unmanaged};
 use support::world::*;
 use support::*;
-
-fn unmanaged(firewall: &InMemoryFirewall, settings: &Settings) -> Vec<ObservedRule> {
-    let rules = firewall.rules.iter();
-    rules
-        .filter(|r| owned_name(r, &settings.managed_tag).is_none())
-        .cloned()
-        .collect()
-}
 
 /// Apply one plan and check every invariant.
 fn step(
@@ -44,18 +36,9 @@ fn step_checking(
         settings,
         firewall,
     } = world;
-    let plan = firewall
-        .plan(topology, settings, scope)
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let unmanaged_names: HashSet<&str> =
-        initial_unmanaged.iter().map(|r| r.name.as_str()).collect();
+    let view = (&*topology, &*settings, scope);
+    let plan = plan_sparing_unmanaged(firewall, view, initial_unmanaged)?;
     for op in &plan.operations {
-        if let Some(name) = op.rule_name() {
-            prop_assert!(
-                !unmanaged_names.contains(name),
-                "operation on unmanaged rule: {op:?}"
-            );
-        }
         if let Some(name) = op.service_name() {
             prop_assert!(
                 name != "tcp_8080"
@@ -67,48 +50,8 @@ fn step_checking(
             );
         }
     }
-    firewall
-        .apply(&plan)
-        .map_err(|e| TestCaseError::fail(format!("{e}: {plan:#?}")))?;
-    prop_assert_eq!(unmanaged(firewall, settings), initial_unmanaged.to_vec());
-    let names: HashSet<&str> = firewall.rules.iter().map(|r| r.name.as_str()).collect();
-    prop_assert_eq!(names.len(), firewall.rules.len(), "names unique");
-    prop_assert!(
-        firewall.managed_rules_placed(settings),
-        "placed: {:#?}",
-        firewall.rules
-    );
-    if exact {
-        check_exact(firewall, topology, settings)?;
-    }
-    let again = firewall
-        .plan(topology, settings, scope)
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    prop_assert!(again.is_empty(), "not idempotent: {:#?}", again.operations);
+    apply_and_check(firewall, view, &plan, initial_unmanaged, exact)?;
     Ok(plan)
-}
-
-fn check_exact(
-    firewall: &InMemoryFirewall,
-    topology: &Topology,
-    settings: &Settings,
-) -> Result<(), TestCaseError> {
-    let held = firewall
-        .managed_allowances(settings)
-        .map_err(TestCaseError::fail)?;
-    let desired = oracle::desired(topology, settings);
-    let wider: Vec<_> = held.difference(&desired).collect();
-    prop_assert!(wider.is_empty(), "wider than desired: {wider:?}");
-    // Never narrower outside what an operator rule already allows: every sampled flow of a
-    // desired allowance palosync does not hold first-matches an unmanaged allow above the block.
-    for missing in desired.difference(&held) {
-        let flow = firewall.flow_not_shadowed(missing, settings);
-        prop_assert!(
-            flow.is_none(),
-            "desired but neither held nor shadowed: {missing:?}, e.g. {flow:?}"
-        );
-    }
-    Ok(())
 }
 
 fn coverage(firewall: &InMemoryFirewall, settings: &Settings) -> BTreeSet<planner::Allowance> {
@@ -165,8 +108,6 @@ proptest! {
         prop_assert_eq!(coverage(&a.firewall, &a.settings), coverage(&b.firewall, &b.settings));
     }
 }
-
-use support::oracle;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]

@@ -146,21 +146,7 @@ fn check(
     topology: &model::Topology,
     settings: &model::Settings,
 ) -> Result<(), TestCaseError> {
-    let held = firewall
-        .managed_allowances(settings)
-        .map_err(TestCaseError::fail)?;
-    let desired = support::oracle::desired(topology, settings);
-    let wider: Vec<_> = held.difference(&desired).collect();
-    prop_assert!(wider.is_empty(), "wider than desired: {wider:?}");
-    for missing in desired.difference(&held) {
-        let flow = firewall.flow_not_shadowed(missing, settings);
-        prop_assert!(
-            flow.is_none(),
-            "narrower: {missing:?} neither held nor allowed by an operator rule, e.g. {flow:?}: {:#?}",
-            firewall.rules
-        );
-    }
-    Ok(())
+    support::exact::check_exact(firewall, topology, settings)
 }
 
 proptest! {

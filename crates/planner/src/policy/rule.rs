@@ -16,6 +16,7 @@ use super::intervals::Intervals;
 use super::traffic::{ServiceBook, Traffic, TrafficColumns};
 use crate::desired::Allowance;
 use crate::firewall::{DeviceObjects, MatchConditions, ObservedRule, ObservedService};
+use crate::services::ServiceMatch;
 use crate::sources::{IpFamily, Source};
 use ipnet::IpNet;
 use model::Settings;
@@ -63,6 +64,23 @@ impl Subject {
             },
             destination: span_of_net(IpNet::from(allowance.destination)).1,
             traffic: Traffic::of(&allowance.service),
+        }
+    }
+}
+
+impl Subject {
+    /// Traffic from `source` to a whole network (group mode: a subnet, so that any member that
+    /// appears in it later is covered too). `Source::Any` is the network's family.
+    pub fn towards(source: Source, destination: IpNet, service: &ServiceMatch) -> Self {
+        let (family, span) = span_of_net(destination.trunc());
+        Self {
+            family,
+            source: match source {
+                Source::Any => whole_family(family),
+                Source::Net(net) => span_of_net(net).1,
+            },
+            destination: span,
+            traffic: Traffic::of(service),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! membership of one address, port and application, never sets, so the property tests compare
 //! two implementations. Only the App-ID default-port table is shared, as the device's catalogue
 //! stand-in. What only a device can resolve (FQDN objects, dynamic groups, EDLs) is looked up in
-//! [`Resolutions`], which a test fills in. A rule with a condition the evaluator cannot see in a
+//! [`Resolutions`], which a test fills in; a dynamic group not listed there is expanded with
+//! the device's User-ID registrations (`DeviceObjects::registrations`), as PAN-OS does. A rule with a condition the evaluator cannot see in a
 //! flow (user, category, HIP, schedule, rule type, unmodelled elements) is taken at its worst
 //! for palosync: an allow rule so restricted does not match, a rule of another action does.
 
@@ -81,7 +82,10 @@ impl Evaluator<'_> {
             .iter()
             .find(|g| g.name == member)
         {
-            return match group.dynamic_filter {
+            return match &group.dynamic_filter {
+                Some(filter) if !self.resolved.contains_key(member) => {
+                    self.registered(filter, address)
+                }
                 Some(_) => self.runtime(member, address),
                 None => group
                     .static_members
@@ -90,6 +94,27 @@ impl Evaluator<'_> {
             };
         }
         in_range(member, address) || self.runtime(member, address)
+    }
+
+    /// Whether `address` is registered with a tag the filter selects. Filters of the shape
+    /// `'a'` or `'a' or 'b'` are evaluated; any other expression matches nothing here.
+    fn registered(&self, filter: &str, address: IpAddr) -> bool {
+        let tags: Option<Vec<&str>> = filter
+            .split(" or ")
+            .map(|part| {
+                let tag = part.trim().trim_matches('\'');
+                (!tag.is_empty() && !tag.contains([' ', '(', ')', '\''])).then_some(tag)
+            })
+            .collect();
+        let Some(tags) = tags else {
+            return false;
+        };
+        self.objects
+            .registrations
+            .entries
+            .iter()
+            .filter(|e| e.address == address)
+            .any(|e| e.tags.iter().any(|t| tags.contains(&t.as_str())))
     }
 
     fn runtime(&self, name: &str, address: IpAddr) -> bool {

@@ -2,6 +2,8 @@
 //! firewall, apply, and check convergence.
 #![allow(dead_code)]
 
+pub mod exact;
+pub mod groups;
 pub mod operators;
 pub mod oracle;
 pub mod world;
@@ -183,6 +185,18 @@ impl Net {
         self
     }
 
+    /// Give a subnet its IPv4 CIDR (group mode proves shadowing per subnet).
+    pub fn subnet_cidr(mut self, id: &str, cidr: &str) -> Self {
+        let subnet = self
+            .topology
+            .subnets
+            .iter_mut()
+            .find(|s| s.id == id)
+            .expect("subnet declared");
+        subnet.ipv4_cidr = Some(cidr.parse().expect("ipv4 cidr"));
+        self
+    }
+
     pub fn build(self) -> Topology {
         self.topology
     }
@@ -347,5 +361,68 @@ pub fn rule_names(plan: &Plan) -> Vec<String> {
     plan.operations
         .iter()
         .filter_map(|op| op.rule_name().map(str::to_owned))
+        .collect()
+}
+
+/// The test settings in group mode.
+pub fn group_settings() -> Settings {
+    settings().with_mode(model::PolicyMode::Groups)
+}
+
+/// Plan, apply, and check that planning again changes nothing, registrations included (they
+/// are refreshed on every run only when a registration timeout is set).
+pub fn converge_all(
+    firewall: &mut InMemoryFirewall,
+    topology: &Topology,
+    settings: &Settings,
+    scope: &Scope,
+) -> Plan {
+    let plan = converge(firewall, topology, settings, scope);
+    let again = firewall
+        .plan(topology, settings, scope)
+        .expect("plan again");
+    if settings.registration_timeout.is_none() {
+        assert!(
+            again.registrations.is_empty(),
+            "registrations not idempotent: {:#?}",
+            again.registrations
+        );
+    }
+    plan
+}
+
+/// What the managed rules allow, address groups expanded with the registrations, is exactly
+/// what the security groups allow (no operator rule shadows anything here), and every sampled
+/// flow of it first-matches an allow rule.
+pub fn assert_exact(firewall: &InMemoryFirewall, topology: &Topology, settings: &Settings) {
+    let held = firewall
+        .managed_allowances(settings)
+        .expect("managed rules are readable");
+    let desired = oracle::desired(topology, settings);
+    assert_eq!(held, desired, "coverage differs from what is desired");
+    for allowance in &desired {
+        for flow in firewall.sample_flows(allowance, settings) {
+            let allowed = matches!(
+                firewall.policy_match(&flow),
+                planner::PolicyMatch::Rule {
+                    action: RuleAction::Allow,
+                    ..
+                }
+            );
+            assert!(allowed, "desired flow denied: {flow:?}");
+        }
+    }
+}
+
+/// The tags registered on `address`, as text.
+pub fn tags(firewall: &InMemoryFirewall, address: &str) -> Vec<String> {
+    firewall.tags_of(&address.parse().expect("address"))
+}
+
+/// `(address, tags)` of each registration change, as text.
+pub fn registered(changes: &[planner::Registration]) -> Vec<(String, Vec<String>)> {
+    changes
+        .iter()
+        .map(|r| (r.address.to_string(), r.tags.clone()))
         .collect()
 }

@@ -4,9 +4,9 @@
 
 use crate::config::{ApiKeySource, Config};
 use crate::executor::{self, ExecuteError, ExecuteOptions};
-use crate::membership;
 use crate::firewall::Firewall;
-use crate::report::{Report, ReportedError, round_trips};
+use crate::membership;
+use crate::report::{Report, ReportedError, round_trips, since};
 use aws::{Inventory, InventoryError, SdkInventory, SnapshotInventory};
 use events::{EventFilter, Ingest, Trigger};
 use model::{PolicyMode, Provenance, ReadTargets, ReconcileKey};
@@ -189,6 +189,8 @@ impl App {
         deadline: Instant,
     ) -> (Report, Result<(), AppError>) {
         let started = Instant::now();
+        let trips_before = round_trips(&self.firewall.stats());
+        let calls_before = self.topology.calls();
         let dry_run = dry_run || self.config.dry_run;
         let mut report = Report::new(trigger, dry_run);
         let result = self.run_into(&mut report, work, dry_run, deadline).await;
@@ -198,8 +200,8 @@ impl App {
                 message: error.to_string(),
             });
         }
-        report.firewall_round_trips = round_trips(&self.firewall.stats());
-        report.aws_calls = self.topology.calls();
+        report.firewall_round_trips = since(round_trips(&self.firewall.stats()), &trips_before);
+        report.aws_calls = since(self.topology.calls(), &calls_before);
         report
             .durations_ms
             .insert("total", started.elapsed().as_millis() as u64);
@@ -280,15 +282,9 @@ impl App {
             report.claimed_targets = Some(targets);
             topology
         };
-        let execution = executor::reconcile_state(
-            &self.firewall,
-            settings,
-            &topology,
-            &scope,
-            &state,
-            options,
-        )
-        .await?;
+        let execution =
+            executor::reconcile_state(&self.firewall, settings, &topology, &scope, &state, options)
+                .await?;
         report
             .durations_ms
             .insert("reconcile", reconcile_started.elapsed().as_millis() as u64);

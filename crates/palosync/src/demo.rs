@@ -192,9 +192,18 @@ async fn group_act(
     app.config.policy = app.config.policy.clone().with_mode(PolicyMode::Groups);
     set_web_state(topology, InstanceState::Running);
     let steps: [(&str, Option<(&str, InstanceState)>); 3] = [
-        ("one sync switches modes: a rule per permission, members in a dynamic address group", None),
-        ("alice stops the web server (StopInstances)", Some(("StopInstances", InstanceState::Stopped))),
-        ("alice starts it again (StartInstances)", Some(("StartInstances", InstanceState::Running))),
+        (
+            "one sync switches modes: a rule per permission, members in a dynamic address group",
+            None,
+        ),
+        (
+            "alice stops the web server (StopInstances)",
+            Some(("StopInstances", InstanceState::Stopped)),
+        ),
+        (
+            "alice starts it again (StartInstances)",
+            Some(("StartInstances", InstanceState::Running)),
+        ),
     ];
     for (number, (title, event)) in steps.into_iter().enumerate() {
         writeln!(out, "\n{}. {title}", number + 6)?;
@@ -205,7 +214,10 @@ async fn group_act(
                 let request = json!({"instancesSet": {"items": [{"instanceId": WEB}]}});
                 let payload = api_call_event(event_name, "alice", 100 + number, request);
                 let bytes = payload.to_string();
-                Work::Ingest(events::parse_payload(bytes.as_bytes(), &app.event_filter())?)
+                Work::Ingest(events::parse_payload(
+                    bytes.as_bytes(),
+                    &app.event_filter(),
+                )?)
             }
         };
         app.topology = snapshot_source(topology);
@@ -413,7 +425,7 @@ fn print_step(out: &mut impl Write, report: &Report) -> Result<(), DemoError> {
         Some(CommitReport::NothingToCommit) | None => "nothing to commit".to_owned(),
     };
     let trips: u64 = report.firewall_round_trips.values().sum();
-    writeln!(out, "   => {commit}; {trips} firewall round trips so far")?;
+    writeln!(out, "   => {commit}; {trips} firewall round trips")?;
     Ok(())
 }
 

@@ -21,8 +21,9 @@ use crate::firewall::{
     WriteSession,
 };
 use model::{PolicyMode, ReadTargets, ReconcileKey, Settings, Topology};
-use planner::{Plan, PlanError, PlanInput, RegistrationRead, Scope};
+use planner::{Operation, Plan, PlanError, PlanInput, RegistrationRead, Scope};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// Time kept back from a deadline for reporting after the commit poll gives up.
@@ -187,7 +188,14 @@ pub async fn reconcile_state(
     let mut registered = firewall
         .update_registrations(&execution.plan.registrations.register, &[], timeout)
         .await?;
-    write_and_commit(firewall, settings, state, scope, &mut execution, options).await?;
+    let written = write_and_commit(firewall, settings, state, scope, &mut execution, options).await;
+    firewall.remember_member_groups(
+        written
+            .is_ok()
+            .then(|| committed_member_groups(settings, state, &execution))
+            .flatten(),
+    );
+    written?;
     let unregistered = firewall
         .update_registrations(&[], &execution.plan.registrations.unregister, timeout)
         .await?;
@@ -195,6 +203,46 @@ pub async fn reconcile_state(
     registered.messages += unregistered.messages;
     execution.registrations = Some(registered).filter(|r| r.messages > 0);
     Ok(execution)
+}
+
+/// palosync's dynamic address groups in the running config after `execution` wrote and
+/// committed (or had nothing to): the ones read, plus those created, minus those deleted.
+/// `None` while a commit is still running: the running config is not known yet.
+fn committed_member_groups(
+    settings: &Settings,
+    state: &FirewallState,
+    execution: &Execution,
+) -> Option<Vec<String>> {
+    if matches!(execution.commit, Some(CommitReport::StillRunning { .. })) {
+        return None;
+    }
+    let prefix = settings.member_tag_prefix();
+    let mut groups: BTreeSet<String> = state
+        .objects
+        .address_groups
+        .iter()
+        .filter(|g| {
+            g.name.starts_with(&prefix)
+                && g.dynamic_filter.is_some()
+                && g.tags.contains(&settings.managed_tag)
+        })
+        .map(|g| g.name.clone())
+        .collect();
+    let plan = &execution.plan;
+    for operation in plan.operations.iter().chain(&plan.cleanup) {
+        match operation {
+            Operation::CreateAddressGroup { group, .. } => {
+                groups.insert(group.name.clone());
+            }
+            Operation::DeleteAddressGroup { name, .. }
+                if !execution.leftovers.iter().any(|l| &l.name == name) =>
+            {
+                groups.remove(name);
+            }
+            _ => {}
+        }
+    }
+    Some(groups.into_iter().collect())
 }
 
 /// The configuration part of a reconcile: write the plan under the config lock and commit once,

@@ -5,7 +5,8 @@
 //! commits configuration: a stop costs two firewall round trips and no commit.
 //!
 //! A start also checks that each group it registers into already has its dynamic address group
-//! in the running config (one more read). When one does not (the group's first member), the
+//! in the running config: known from this process's last committed full reconcile, or one more
+//! read on a cold start. When one does not (the group's first member), the
 //! policy itself must change: the caller runs the full reconcile instead, which also registers.
 
 use crate::executor::{ExecuteError, ExecuteOptions, Execution};
@@ -39,7 +40,7 @@ pub async fn reconcile(
     let mut membership = planner::plan_membership(topology, settings, scope, &observed, &[]);
     if !membership.needs_policy.is_empty() {
         let existing = firewall
-            .running_member_groups(&prefix, &settings.managed_tag)
+            .member_groups(&prefix, &settings.managed_tag)
             .await?;
         membership = planner::plan_membership(topology, settings, scope, &observed, &existing);
         if !membership.needs_policy.is_empty() {

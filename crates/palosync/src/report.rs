@@ -210,3 +210,19 @@ pub fn round_trips(stats: &panos::ClientStats) -> BTreeMap<String, u64> {
         .map(|(kind, count)| (format!("{kind:?}"), *count))
         .collect()
 }
+
+/// What a counter map gained since `before`: one invocation's share of a client that lives
+/// across invocations (a warm Lambda reuses its `App`). Kinds that did not move are left out.
+pub fn since(
+    after: BTreeMap<String, u64>,
+    before: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    after
+        .into_iter()
+        .map(|(kind, n)| {
+            let gained = n.saturating_sub(before.get(&kind).copied().unwrap_or(0));
+            (kind, gained)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}

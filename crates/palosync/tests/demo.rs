@@ -32,11 +32,31 @@ fn the_demo_tells_the_whole_story_and_leaves_operator_rules_alone() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
     // Five events, four of them change something: four commits by palosync, plus the one that
-    // set up the operator's rules. The shadowed step commits nothing.
-    assert_eq!(stdout.matches("one commit (job").count(), 4, "{stdout}");
-    assert!(stdout.contains("5 commits"), "{stdout}");
+    // set up the operator's rules. The shadowed step commits nothing. Act two: the sync into
+    // group mode commits once; the stop and the start only register.
+    assert_eq!(stdout.matches("one commit (job").count(), 5, "{stdout}");
+    assert!(stdout.contains("6 commits"), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("no commit (a registration takes effect at once)")
+            .count(),
+        2,
+        "{stdout}"
+    );
     // After the instance stopped, no managed rule is left.
     let after = stdout.split("Rulebase after").nth(1).unwrap_or_default();
+    let after = after.split("Act two").next().unwrap_or_default();
     assert!(!after.contains("i-063f65da874007cb4-"), "{after}");
     assert!(!after.contains("sg-0a9b7e3ea1d1d784f-"), "{after}");
+    // In group mode, the web group's rules point at its dynamic address group.
+    let groups = stdout
+        .split("Rulebase in group mode")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        groups.contains("to palosync.sg-0a9b7e3ea1d1d784f"),
+        "{groups}"
+    );
+    assert!(stdout.contains("register 10.0.10.25 as"), "{stdout}");
+    assert!(stdout.contains("unregister 10.0.10.25 as"), "{stdout}");
 }

@@ -19,11 +19,10 @@ pub use write::{LeftoverObject, Revert, Written};
 use crate::capacity::{Capacity, CapacitySource};
 use crate::config::{FirewallConfig, TlsChoice};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
 use model::Settings;
+use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
 use planner::{
-    DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery,
-    RegistrationRead,
+    DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery, RegistrationRead,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -155,6 +154,9 @@ pub struct Firewall {
     batch_size: usize,
     /// `PANOS_MAX_RULES`.
     max_rules: Option<usize>,
+    /// palosync's dynamic address groups in the running config, as of this process's last
+    /// full reconcile that ended committed (see [`registrations`]).
+    member_groups: std::sync::Mutex<Option<Vec<String>>>,
 }
 
 impl Firewall {
@@ -204,6 +206,7 @@ impl Firewall {
             full_commit: config.full_commit,
             batch_size: MAX_ACTIONS_PER_BATCH,
             max_rules: config.max_rules,
+            member_groups: std::sync::Mutex::new(None),
         })
     }
 

@@ -78,8 +78,13 @@ impl Firewall {
         if register.is_empty() && unregister.is_empty() {
             return Ok(RegistrationReport::default());
         }
+        // An unregister entry without tags removes every tag of the address, other sources'
+        // included: never send one.
         let pairs = |list: &[Registration]| -> Vec<(IpAddr, Vec<String>)> {
-            list.iter().map(|r| (r.address, r.tags.clone())).collect()
+            list.iter()
+                .filter(|r| !r.tags.is_empty())
+                .map(|r| (r.address, r.tags.clone()))
+                .collect()
         };
         let messages = self
             .client
@@ -92,6 +97,38 @@ impl Firewall {
             unregistered: count(unregister),
             messages,
         })
+    }
+
+    /// palosync's dynamic address groups in the running config: remembered from this process's
+    /// last committed full reconcile (a warm Lambda keeps it across invocations), else read.
+    /// A remembered list goes stale only if someone deletes palosync's objects by hand, which
+    /// breaks every member until the next sync repairs it; the fast path is no worse for it.
+    pub async fn member_groups(
+        &self,
+        prefix: &str,
+        managed_tag: &str,
+    ) -> Result<Vec<String>, FirewallError> {
+        if let Some(known) = self.remembered_member_groups() {
+            return Ok(known);
+        }
+        let read = self.running_member_groups(prefix, managed_tag).await?;
+        self.remember_member_groups(Some(read.clone()));
+        Ok(read)
+    }
+
+    fn remembered_member_groups(&self) -> Option<Vec<String>> {
+        self.member_groups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Remember (or, with `None`, forget) what the running config holds.
+    pub fn remember_member_groups(&self, groups: Option<Vec<String>>) {
+        *self
+            .member_groups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = groups;
     }
 
     /// Names of the dynamic address groups in the running config whose names start with

@@ -144,7 +144,11 @@ pub fn admin_client(sim: &RunningSimulator) -> panos::Client {
 
 impl Harness {
     pub async fn new(region: &'static str) -> Self {
-        Self::build(moto::moto_config(region).await, model::PolicyMode::Addresses).await
+        Self::build(
+            moto::moto_config(region).await,
+            model::PolicyMode::Addresses,
+        )
+        .await
     }
 
     /// A harness in an AWS account of its own (12 digits, unique per test), so it shares no

@@ -1,8 +1,8 @@
 //! The membership fast path: an instance (or interface) came or went, so only registrations
 //! change, effective at once on the device, with no configuration write and no commit.
 //!
-//! The executor reads [`membership_reads`] (the keys' interfaces' addresses and each keyed
-//! instance's tag), then asks [`plan_membership`] for the User-ID changes. They are exactly the
+//! The executor reads [`membership_reads`] (the keys' interfaces' addresses, and the tag of
+//! each keyed instance that has no interface left), then asks [`plan_membership`] for the User-ID changes. They are exactly the
 //! registrations the full plan would make for the same keys and read (the same code computes
 //! both). When a group of a member has no address group on the device yet (its first member),
 //! or a key is not an instance, interface or attachment key, `needs_policy` is non-empty and
@@ -41,8 +41,10 @@ fn membership_keys(scope: &Scope) -> bool {
     })
 }
 
-/// What the executor reads before [`plan_membership`]: the addresses of the keys' interfaces
-/// and each keyed instance's member tag (so a terminated instance's addresses are found). For
+/// What the executor reads before [`plan_membership`]: the addresses of the keys' interfaces,
+/// and the member tag of each keyed instance that has none left (so a terminated instance's
+/// addresses are found). An address an instance lost while its event went missing keeps its
+/// tags until a sync, which reads everything. For
 /// keys the fast path does not handle, or an attachment that is gone: everything.
 pub fn membership_reads(
     topology: &Topology,
@@ -57,8 +59,14 @@ pub fn membership_reads(
     for (key, _) in &scope.keys {
         let interfaces: Vec<_> = match key {
             ReconcileKey::Instance(id) => {
-                tags.push(settings.member_tag(id.as_str()));
-                topology.interfaces_of(id)
+                // An instance that still has its interfaces is read by their addresses (one
+                // request for the usual single address; stop and start keep private
+                // addresses). One without (terminated, or its record gone) is found by its tag.
+                let interfaces = topology.interfaces_of(id);
+                if interfaces.is_empty() {
+                    tags.push(settings.member_tag(id.as_str()));
+                }
+                interfaces
             }
             ReconcileKey::NetworkInterface(id) => {
                 topology.network_interface(id).into_iter().collect()

@@ -132,6 +132,29 @@ impl Meter {
     }
 }
 
+/// The id of `group`'s ingress rule for tcp `port`.
+async fn rule_id(h: &Harness, group: &str, port: i32) -> String {
+    let rules = h
+        .ec2
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("describe rules");
+    rules
+        .security_group_rules()
+        .iter()
+        .find(|r| r.from_port() == Some(port) && r.is_egress() == Some(false))
+        .and_then(|r| r.security_group_rule_id())
+        .expect("the rule")
+        .to_owned()
+}
+
 /// `event` happens to `instance` in moto, then its CloudTrail event reaches palosync.
 async fn lifecycle(
     h: &mut Harness,
@@ -287,6 +310,64 @@ async fn group_changes_rewrite_the_groups_rules_and_swaps_and_routes_move_member
     assert_not_allowed(&h, partner(&web1_ip, 8443), "revoke").await;
     assert_allowed(&h, https(&web1_ip), "revoke keeps https").await;
 
+    // https moves to 8443 in place (ModifySecurityGroupRules), then is revoked by its rule id
+    let https_rule = rule_id(&h, &web, 443).await;
+    h.ec2
+        .modify_security_group_rules()
+        .group_id(&web)
+        .security_group_rules(
+            aws_sdk_ec2::types::SecurityGroupRuleUpdate::builder()
+                .security_group_rule_id(&https_rule)
+                .security_group_rule(
+                    aws_sdk_ec2::types::SecurityGroupRuleRequest::builder()
+                        .ip_protocol("tcp")
+                        .from_port(8443)
+                        .to_port(8443)
+                        .cidr_ipv4("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("modify in moto");
+    h.event(
+        "ModifySecurityGroupRules",
+        json!({ "ModifySecurityGroupRulesRequest": { "GroupId": web, "SecurityGroupRule": {
+            "SecurityGroupRuleId": https_rule, "SecurityGroupRule": {
+                "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "CidrIpv4": "0.0.0.0/0" } } } }),
+    )
+    .await
+    .1
+    .expect("modify");
+    assert_not_allowed(&h, https(&web1_ip), "modify: 443 is gone").await;
+    assert_allowed(&h, partner(&web1_ip, 8443), "modify: 8443 from anywhere").await;
+    h.ec2
+        .revoke_security_group_ingress()
+        .group_id(&web)
+        .security_group_rule_ids(&https_rule)
+        .send()
+        .await
+        .expect("revoke by id in moto");
+    h.event(
+        "RevokeSecurityGroupIngress",
+        json!({ "groupId": web, "securityGroupRuleIds": { "items": [{ "securityGroupRuleId": https_rule }] } }),
+    )
+    .await
+    .1
+    .expect("revoke by id");
+    assert_not_allowed(&h, partner(&web1_ip, 8443), "revoke by id").await;
+    // and back, for the steps below
+    h.ec2
+        .authorize_security_group_ingress()
+        .group_id(&web)
+        .ip_permissions(tcp(443).ip_ranges(cidr("0.0.0.0/0")).build())
+        .send()
+        .await
+        .expect("authorize 443 again");
+    h.sync().await.1.expect("sync");
+    assert_allowed(&h, https(&web1_ip), "443 again").await;
+
     // an interface group swap: web1 moves to a group with 9443 only
     let api = testkit::create_group(
         &h.ec2,
@@ -404,6 +485,15 @@ async fn switching_modes_either_way_is_one_sync_and_leaves_nothing_of_the_other_
         match mode {
             PolicyMode::Groups => assert_eq!(ours, 1, "{step}: web1 registered"),
             PolicyMode::Addresses => assert_eq!(ours, 0, "{step}: nothing registered"),
+        }
+        let groups = h
+            .sim
+            .running_config_xml()
+            .matches("<entry name=\"palosync.")
+            .count();
+        match mode {
+            PolicyMode::Groups => assert!(groups > 0, "{step}: the group's address group"),
+            PolicyMode::Addresses => assert_eq!(groups, 0, "{step}: no address group left"),
         }
         let (again, _) = h.sync().await;
         assert!(again.operations().is_empty(), "{step}: idempotent");

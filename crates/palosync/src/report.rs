@@ -155,6 +155,15 @@ impl Report {
                     leftover.lines.join(" ")
                 );
             }
+            for awaited in &execution.awaited_commits {
+                let _ = writeln!(
+                    out,
+                    "    waited for palosync's earlier commit job {}: {} {}",
+                    awaited.job_id,
+                    awaited.result,
+                    awaited.lines.join(" ")
+                );
+            }
             let commit = match &execution.commit {
                 None if execution.dry_run => "none (dry run)".to_owned(),
                 None if execution.membership_only => {

@@ -11,7 +11,7 @@ use planner::{
     Explanation, Operation, Plan, PortProtocol, RuleAction, RuleContent, ServiceContent,
 };
 use serde_json::json;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::moto::{cidr, tcp};
 use support::*;
 
@@ -115,7 +115,10 @@ async fn a_refused_service_delete_no_longer_wedges_revokes() {
         ..Plan::default()
     };
     let firewall = &h.app.firewall;
-    let session = firewall.begin_write().await.expect("the key is admin's");
+    let session = firewall
+        .begin_write(Instant::now() + Duration::from_secs(30))
+        .await
+        .expect("the key is admin's");
     let written = firewall
         .apply(&plan, None, &session.key_user, false)
         .await
@@ -472,7 +475,10 @@ async fn a_failed_later_batch_leaves_nothing_of_the_plan_behind() {
         ..Plan::default()
     };
     let firewall = &h.app.firewall;
-    let session = firewall.begin_write().await.expect("admin's key");
+    let session = firewall
+        .begin_write(Instant::now() + Duration::from_secs(30))
+        .await
+        .expect("admin's key");
     let result = firewall
         .apply(&plan, Some("palosync"), &session.key_user, false)
         .await;

@@ -287,6 +287,14 @@ impl Client {
         Job::from_node(job)
     }
 
+    /// `show jobs all`: every job the device still lists, in its order.
+    pub async fn jobs(&self) -> Result<Vec<Job>, Error> {
+        let mut cmd = op_command(&["show", "jobs"]);
+        cmd.children[0].children.push(XmlNode::new("all"));
+        let result = self.op(&cmd, None).await?;
+        result.children_named("job").map(Job::from_node).collect()
+    }
+
     /// Polls job `id` every poll interval until it finishes or `timeout` passes.
     pub async fn wait_for_job(&self, id: JobId, timeout: Duration) -> Result<JobOutcome, Error> {
         let deadline = Instant::now() + timeout;

@@ -6,12 +6,14 @@
 //! This module does IO through the `panos` client and nothing else; what to write is decided
 //! by the planner. It must never write an entry the plan does not name.
 
+pub mod continuity;
 pub mod mapping;
 pub mod read;
 pub mod registrations;
 pub mod session;
 pub mod write;
 
+pub use continuity::AwaitedCommit;
 pub use registrations::RegistrationReport;
 pub use session::WriteSession;
 pub use write::{LeftoverObject, Revert, Written};
@@ -83,6 +85,14 @@ pub enum FirewallError {
     Commit(#[source] panos::Error),
     #[error("User-ID registration failed: {0}")]
     Registration(#[source] panos::Error),
+    #[error(
+        "another palosync run holds the config lock ({comment}, until {until} Unix time); wrote nothing (retry later)"
+    )]
+    Busy { comment: String, until: u64 },
+    #[error(
+        "palosync's earlier commit (job {job_id}) is still running; wrote nothing and did not commit over it (retry later)"
+    )]
+    CommitStillRunning { job_id: u64 },
 }
 
 impl FirewallError {
@@ -94,6 +104,8 @@ impl FirewallError {
                 return "FirewallAdminMismatch";
             }
             FirewallError::OtherAdminsPending { .. } => return "OtherAdminsHavePendingChanges",
+            FirewallError::Busy { .. } => return "FirewallBusy",
+            FirewallError::CommitStillRunning { .. } => return "CommitStillRunning",
             FirewallError::Commit(panos::Error::JobFailed { .. }) => return "CommitFailed",
             FirewallError::Read(e)
             | FirewallError::PolicyMatch(e)
@@ -254,6 +266,17 @@ impl Firewall {
         )?;
         state.objects.registrations = observed;
         Ok(state)
+    }
+
+    /// The vsys's security rules alone, in order (one request): to see whether another run
+    /// changed them since [`Firewall::read_state`].
+    pub async fn read_rules(&self) -> Result<Vec<ObservedRule>, FirewallError> {
+        let rules = self
+            .client
+            .security_rules(&self.location)
+            .await
+            .map_err(FirewallError::Read)?;
+        Ok(rules.iter().map(mapping::observed_rule).collect())
     }
 
     /// Ask the firewall each question once, a few at a time.

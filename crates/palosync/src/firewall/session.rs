@@ -7,12 +7,20 @@
 //! holder and comment (agreed device behaviour E). Holding the lock while writing also keeps
 //! other administrators from interleaving edits with palosync's batches.
 //!
-//! A lock palosync's own user already holds (a killed earlier run) is taken over and released at
-//! the end. A lock of someone else is never released by palosync.
+//! The lock is held through the write and the commit, so two palosync runs (the Lambda and an
+//! operator's `sync`, or two Lambdas) never interleave (issue 15, item 3). Both run as the same
+//! administrator, and a config lock excludes other administrators only, so each run's lock
+//! comment says until when it may hold the lock: a second run that finds palosync's user holding
+//! the lock with a comment whose time has not passed waits for it (within its own deadline) or
+//! gives up with a retryable error; one whose time has passed (a killed run) is taken over and
+//! released at the end. A lock of someone else is never released by palosync.
 
 use super::{Firewall, FirewallError};
 use panos::{Acquired, LockInfo, LockScope};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How often a run waiting for another run's lock looks again.
+const LOCK_POLL: Duration = Duration::from_millis(250);
 
 /// An open write: the verified key user, holding the vsys config lock.
 #[derive(Debug)]
@@ -22,14 +30,47 @@ pub struct WriteSession {
     pub key_user: String,
     /// The lock was already held by the key's user when the session began.
     pub took_over_lock: bool,
+    /// Another palosync run held the lock and this one waited for it: what it planned before
+    /// is stale.
+    pub waited_for_other_run: bool,
 }
 
-/// A comment no other lock carries, to find ours in `show config-locks`.
-fn lock_comment() -> String {
-    let nanos = SystemTime::now()
+fn unix_now() -> Duration {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("palosync run {}-{nanos}", std::process::id())
+        .unwrap_or_default()
+}
+
+/// A comment no other lock carries, to find ours in `show config-locks`, saying until when
+/// (Unix seconds) this run may hold the lock.
+fn lock_comment(hold_until: Instant) -> String {
+    let now = unix_now();
+    let until = now + hold_until.saturating_duration_since(Instant::now());
+    format!(
+        "palosync run {}-{} until {}",
+        std::process::id(),
+        now.as_nanos(),
+        until.as_secs()
+    )
+}
+
+/// Until when (Unix seconds) another palosync run holds a lock, from its comment.
+fn held_until(comment: &str) -> Option<u64> {
+    let rest = comment.strip_prefix("palosync run ")?;
+    rest.rsplit_once(" until ")?.1.parse().ok()
+}
+
+/// A live lock of another palosync run in `vsys` (its time not yet passed): (comment, until).
+fn live_palosync_lock(locks: &[LockInfo], vsys: &str, now_secs: u64) -> Option<(String, u64)> {
+    locks
+        .iter()
+        .filter(|l| l.scope_name.as_deref() == Some(vsys))
+        .filter_map(|l| {
+            let comment = l.comment.as_deref()?;
+            let until = held_until(comment)?;
+            (until > now_secs).then(|| (comment.to_owned(), until))
+        })
+        .next()
 }
 
 /// The holder of our lock: the one with our comment, else the only lock in our vsys.
@@ -53,29 +94,59 @@ impl Firewall {
         LockScope::Vsys(self.vsys.clone())
     }
 
-    /// Take the vsys config lock and learn (and check) whose key this is. On a mismatch with
-    /// `PANOS_ADMIN`, the lock is released again (when palosync took it) and the run refused.
-    pub async fn begin_write(&self) -> Result<WriteSession, FirewallError> {
+    /// Take the vsys config lock, to hold until `hold_until` at the latest, and learn (and
+    /// check) whose key this is. Another palosync run's live lock is waited for until
+    /// `hold_until`, then [`FirewallError::Busy`]. On a mismatch with `PANOS_ADMIN`, the lock is
+    /// released again (when palosync took it) and the run refused.
+    pub async fn begin_write(&self, hold_until: Instant) -> Result<WriteSession, FirewallError> {
         let scope = self.lock_scope();
-        let comment = lock_comment();
-        let acquired = self
-            .client
-            .acquire_config_lock(&scope, &comment)
-            .await
-            .map_err(FirewallError::Lock)?;
-        let took_over_lock = acquired == Acquired::AlreadyOwned;
-        let holder = match acquired {
-            Acquired::Acquired {
-                holder: Some(holder),
-            } => Some(holder),
-            Acquired::Acquired { holder: None } | Acquired::AlreadyOwned => {
-                let locks = self
-                    .client
-                    .config_locks()
-                    .await
-                    .map_err(FirewallError::Lock)?;
-                holder_of(&locks, &comment, &self.vsys)
+        let comment = lock_comment(hold_until);
+        let mut waited_for_other_run = false;
+        let (acquired, locks) = loop {
+            let acquired = self
+                .client
+                .acquire_config_lock(&scope, &comment)
+                .await
+                .map_err(FirewallError::Lock)?;
+            let locks = match acquired {
+                Acquired::Acquired { holder: Some(_) } => None,
+                Acquired::Acquired { holder: None } | Acquired::AlreadyOwned => Some(
+                    self.client
+                        .config_locks()
+                        .await
+                        .map_err(FirewallError::Lock)?,
+                ),
+            };
+            let other = match (&acquired, &locks) {
+                (Acquired::AlreadyOwned, Some(locks)) => {
+                    live_palosync_lock(locks, &self.vsys, unix_now().as_secs())
+                }
+                _ => None,
+            };
+            let Some((holder_comment, until)) = other else {
+                break (acquired, locks);
+            };
+            let remaining = hold_until.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(FirewallError::Busy {
+                    comment: holder_comment,
+                    until,
+                });
             }
+            tracing::info!(lock = %holder_comment, "another palosync run holds the config lock; waiting");
+            waited_for_other_run = true;
+            tokio::time::sleep(LOCK_POLL.min(remaining)).await;
+        };
+        let took_over_lock = acquired == Acquired::AlreadyOwned;
+        let holder = match (acquired, locks) {
+            (
+                Acquired::Acquired {
+                    holder: Some(holder),
+                },
+                _,
+            ) => Some(holder),
+            (_, Some(locks)) => holder_of(&locks, &comment, &self.vsys),
+            (_, None) => None,
         };
         let refusal = match (&holder, &self.admin) {
             (None, _) => Some(FirewallError::KeyUserUnknown),
@@ -91,6 +162,7 @@ impl Firewall {
             (None, Some(key_user)) => Ok(WriteSession {
                 key_user,
                 took_over_lock,
+                waited_for_other_run,
             }),
             (refusal, _) => {
                 if !took_over_lock {
@@ -113,7 +185,9 @@ impl Firewall {
 
     /// For `palosync check`: the key's user, verified against `PANOS_ADMIN`, lock released.
     pub async fn verify_key_user(&self) -> Result<String, FirewallError> {
-        let session = self.begin_write().await?;
+        let session = self
+            .begin_write(Instant::now() + Duration::from_secs(30))
+            .await?;
         let key_user = session.key_user.clone();
         self.end_write(session).await?;
         Ok(key_user)
@@ -155,10 +229,34 @@ mod tests {
     }
 
     #[test]
-    fn lock_comments_differ_between_runs() {
-        let first = lock_comment();
+    fn lock_comments_differ_between_runs_and_say_until_when() {
+        let until = Instant::now() + Duration::from_secs(60);
+        let first = lock_comment(until);
         std::thread::sleep(std::time::Duration::from_millis(1));
-        assert_ne!(first, lock_comment());
+        assert_ne!(first, lock_comment(until));
         assert!(first.starts_with("palosync run "));
+        let now = unix_now().as_secs();
+        let held = held_until(&first).expect("until");
+        assert!((now + 59..=now + 61).contains(&held), "{first}");
+        assert_eq!(
+            held_until("palosync run 1-2"),
+            None,
+            "an older run's comment"
+        );
+        assert_eq!(held_until("maintenance until 9999999999"), None);
+    }
+
+    #[test]
+    fn only_another_runs_unexpired_lock_in_the_vsys_is_live() {
+        let locks = [
+            lock("palosync", "vsys1", Some("palosync run 7-1 until 1000")),
+            lock("palosync", "vsys2", Some("palosync run 8-1 until 5000")),
+        ];
+        assert_eq!(
+            live_palosync_lock(&locks, "vsys1", 999),
+            Some(("palosync run 7-1 until 1000".to_owned(), 1000))
+        );
+        assert_eq!(live_palosync_lock(&locks, "vsys1", 1000), None, "expired");
+        assert_eq!(live_palosync_lock(&locks, "vsys3", 0), None);
     }
 }

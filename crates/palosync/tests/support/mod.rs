@@ -32,11 +32,16 @@ pub fn settings() -> Settings {
 }
 
 pub async fn start_simulator() -> RunningSimulator {
+    start_simulator_committing_in(Duration::from_millis(20)).await
+}
+
+/// A simulator whose commits take `commit_delay`.
+pub async fn start_simulator_committing_in(commit_delay: Duration) -> RunningSimulator {
     panos_sim::Simulator::builder()
         .api_key(API_KEY)
         .admin("other-admin", "other-password")
         .admin(BOB, "bob-password")
-        .commit_delay(Duration::from_millis(20))
+        .commit_delay(commit_delay)
         .start()
         .await
         .expect("simulator starts")
@@ -158,10 +163,24 @@ impl Harness {
         Self::build(sdk, mode).await
     }
 
+    /// As [`Harness::in_account`], with a firewall whose commits take `commit_delay`.
+    pub async fn in_account_committing_in(account: &str, commit_delay: Duration) -> Self {
+        let sdk = testkit::moto_config_in_account("us-east-1", account).await;
+        Self::build_with(sdk, model::PolicyMode::Addresses, commit_delay).await
+    }
+
     async fn build(sdk: aws_config::SdkConfig, mode: model::PolicyMode) -> Self {
+        Self::build_with(sdk, mode, Duration::from_millis(20)).await
+    }
+
+    async fn build_with(
+        sdk: aws_config::SdkConfig,
+        mode: model::PolicyMode,
+        commit_delay: Duration,
+    ) -> Self {
         let ec2 = aws_sdk_ec2::Client::new(&sdk);
         let vpc = moto::build_vpc(&ec2).await;
-        let sim = start_simulator().await;
+        let sim = start_simulator_committing_in(commit_delay).await;
         let admin = admin_client(&sim);
         seed_operator_rule(&admin).await;
         let mut app = Self::app_for(&sim, &sdk, &vpc.firewall);

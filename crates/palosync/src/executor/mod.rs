@@ -4,7 +4,10 @@
 //!
 //! Safety rules this module keeps (issue 12):
 //! - A run that writes or commits first verifies that the key belongs to `PANOS_ADMIN` and holds
-//!   the vsys config lock while writing (item 4).
+//!   the vsys config lock through the write and the commit (item 4; and issue 15, item 3: two
+//!   palosync runs never interleave; see the `write` module).
+//! - An earlier commit of palosync's still running is waited for, never committed over (issue
+//!   15, item 2).
 //! - It commits only when it wrote something or palosync's own admin has uncommitted changes;
 //!   other admins' pending changes never make it commit. In full-commit mode it refuses to write
 //!   or commit at all while another admin has uncommitted changes (item 3): a full commit would
@@ -15,19 +18,20 @@
 //! - Never commits anything when a write failed; a later batch's failure reverts palosync's own
 //!   uncommitted changes (item 9).
 
+mod write;
+
 use crate::capacity::{self, CapacityExceeded};
+
 use crate::firewall::{
-    CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject, RegistrationReport,
-    WriteSession,
+    AwaitedCommit, CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject,
+    RegistrationReport,
 };
 use model::{PolicyMode, ReadTargets, ReconcileKey, Settings, Topology};
-use planner::{Operation, Plan, PlanError, PlanInput, RegistrationRead, Scope};
+use planner::{Plan, PlanError, PlanInput, RegistrationRead, Scope};
 use serde::Serialize;
-use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// Time kept back from a deadline for reporting after the commit poll gives up.
-pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
+pub use write::DEADLINE_MARGIN;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
@@ -73,6 +77,9 @@ pub struct Execution {
     pub key_user: Option<String>,
     /// `None` when nothing needed committing (or on a dry run).
     pub commit: Option<CommitReport>,
+    /// Earlier commits of palosync's, still running when this run began, that it waited for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub awaited_commits: Vec<AwaitedCommit>,
     /// User-ID changes (group mode, and leaving it); `None` when there were none to make.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registrations: Option<RegistrationReport>,
@@ -93,6 +100,7 @@ impl Execution {
             leftovers: Vec::new(),
             key_user: None,
             commit: None,
+            awaited_commits: Vec::new(),
             registrations: None,
             membership_only: false,
             dry_run,
@@ -167,11 +175,7 @@ pub async fn reconcile_state(
     state: &FirewallState,
     options: ExecuteOptions,
 ) -> Result<Execution, ExecuteError> {
-    let candidates = planner::plan_candidates(plan_input(settings, topology, scope, state))?;
-    let queries = candidates.queries().len();
-    let answers = firewall.answer(candidates.queries()).await?;
-    let plan = candidates.finish(&answers);
-
+    let (plan, queries) = plan(firewall, settings, topology, scope, state).await?;
     let mut execution = Execution::new(plan, queries, options.dry_run);
     if options.dry_run {
         return Ok(execution);
@@ -188,14 +192,14 @@ pub async fn reconcile_state(
     let mut registered = firewall
         .update_registrations(&execution.plan.registrations.register, &[], timeout)
         .await?;
-    let written = write_and_commit(firewall, settings, state, scope, &mut execution, options).await;
-    firewall.remember_member_groups(
-        written
-            .is_ok()
-            .then(|| committed_member_groups(settings, state, &execution))
-            .flatten(),
-    );
-    written?;
+    let run = write::Run {
+        firewall,
+        settings,
+        topology,
+        scope,
+        options,
+    };
+    run.write_and_commit(state, &mut execution).await?;
     let unregistered = firewall
         .update_registrations(&[], &execution.plan.registrations.unregister, timeout)
         .await?;
@@ -205,131 +209,16 @@ pub async fn reconcile_state(
     Ok(execution)
 }
 
-/// palosync's dynamic address groups in the running config after `execution` wrote and
-/// committed (or had nothing to): the ones read, plus those created, minus those deleted.
-/// `None` while a commit is still running: the running config is not known yet.
-fn committed_member_groups(
-    settings: &Settings,
-    state: &FirewallState,
-    execution: &Execution,
-) -> Option<Vec<String>> {
-    if matches!(execution.commit, Some(CommitReport::StillRunning { .. })) {
-        return None;
-    }
-    let prefix = settings.member_tag_prefix();
-    let mut groups: BTreeSet<String> = state
-        .objects
-        .address_groups
-        .iter()
-        .filter(|g| {
-            g.name.starts_with(&prefix)
-                && g.dynamic_filter.is_some()
-                && g.tags.contains(&settings.managed_tag)
-        })
-        .map(|g| g.name.clone())
-        .collect();
-    let plan = &execution.plan;
-    for operation in plan.operations.iter().chain(&plan.cleanup) {
-        match operation {
-            Operation::CreateAddressGroup { group, .. } => {
-                groups.insert(group.name.clone());
-            }
-            Operation::DeleteAddressGroup { name, .. }
-                if !execution.leftovers.iter().any(|l| &l.name == name) =>
-            {
-                groups.remove(name);
-            }
-            _ => {}
-        }
-    }
-    Some(groups.into_iter().collect())
-}
-
-/// The configuration part of a reconcile: write the plan under the config lock and commit once,
-/// or nothing when there is nothing of palosync's to write or commit.
-async fn write_and_commit(
+/// Plan `state` against `topology`, asking the firewall what static analysis cannot decide.
+async fn plan(
     firewall: &Firewall,
     settings: &Settings,
-    state: &FirewallState,
+    topology: &Topology,
     scope: &Scope,
-    execution: &mut Execution,
-    options: ExecuteOptions,
-) -> Result<(), ExecuteError> {
-    let create_tag = (!state.managed_tag_exists && !execution.plan.operations.is_empty())
-        .then_some(settings.managed_tag.as_str());
-    let writes = !execution.plan.is_empty();
-    let pending = firewall.admins_with_pending_changes().await?;
-    let nothing_of_ours_pending = match firewall.admin() {
-        Some(admin) => !pending.iter().any(|a| a == admin),
-        None => pending.is_empty(),
-    };
-    if !writes && nothing_of_ours_pending {
-        // Other admins' uncommitted changes are theirs to commit.
-        return Ok(());
-    }
-
-    let session = firewall.begin_write().await?;
-    execution.key_user = Some(session.key_user.clone());
-    let written = write(firewall, execution, &session, &pending, create_tag).await;
-    let released = firewall.end_write(session).await;
-    let needs_commit = written?;
-    released?;
-    if needs_commit {
-        let budget = options
-            .deadline
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(DEADLINE_MARGIN)
-            .max(Duration::from_secs(1));
-        let description = commit_description(&execution.plan, scope);
-        execution.commit = Some(firewall.commit(&description, budget).await?);
-    }
-    Ok(())
-}
-
-/// Under the lock: refuse a full commit over others' pending changes, write, and say whether a
-/// commit is needed (this run wrote, or palosync's admin has uncommitted changes).
-async fn write(
-    firewall: &Firewall,
-    execution: &mut Execution,
-    session: &WriteSession,
-    pending: &[String],
-    create_tag: Option<&str>,
-) -> Result<bool, FirewallError> {
-    let own_pending = pending.contains(&session.key_user);
-    let others: Vec<String> = pending
-        .iter()
-        .filter(|a| **a != session.key_user)
-        .cloned()
-        .collect();
-    let writes = !execution.plan.is_empty();
-    if !writes && !own_pending {
-        return Ok(false);
-    }
-    if firewall.full_commit() && !others.is_empty() {
-        return Err(FirewallError::OtherAdminsPending { admins: others });
-    }
-    if writes {
-        let written = firewall
-            .apply(&execution.plan, create_tag, &session.key_user, own_pending)
-            .await?;
-        execution.actions_written = written.actions;
-        execution.batches = written.batches;
-        execution.strict_batch = written.strict;
-        execution.leftovers = written.leftovers;
-    }
-    Ok(execution.actions_written > 0 || own_pending)
-}
-
-/// `palosync: 3 changes (StartInstances 4b2c… by arn:…)`, kept short for the commit log.
-fn commit_description(plan: &Plan, scope: &Scope) -> String {
-    let cause = match scope.keys.as_slice() {
-        [] => "sync".to_owned(),
-        [(_, provenance)] => provenance.summary(),
-        [(_, first), rest @ ..] => format!("{} and {} more", first.summary(), rest.len()),
-    };
-    let text = match plan.operations.len() {
-        0 => format!("palosync: pending changes ({cause})"),
-        n => format!("palosync: {n} changes ({cause})"),
-    };
-    text.chars().take(250).collect()
+    state: &FirewallState,
+) -> Result<(Plan, usize), ExecuteError> {
+    let candidates = planner::plan_candidates(plan_input(settings, topology, scope, state))?;
+    let queries = candidates.queries().len();
+    let answers = firewall.answer(candidates.queries()).await?;
+    Ok((candidates.finish(&answers), queries))
 }

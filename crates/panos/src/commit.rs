@@ -301,9 +301,11 @@ impl Client {
         let interval = self.transport.job_poll_interval;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let poller = self.with_retry(self.retry.with_max_elapsed(
-                remaining.clamp(Duration::from_millis(100), self.retry.max_elapsed),
-            ));
+            // Never a floor above the cap: `clamp` panics when min > max (a retry policy
+            // shorter than 100 ms did; found by tests/fuzzed_responses.rs).
+            let cap = self.retry.max_elapsed;
+            let floor = Duration::from_millis(100).min(cap);
+            let poller = self.with_retry(self.retry.with_max_elapsed(remaining.clamp(floor, cap)));
             let job = poller.job(id).await?;
             if job.is_finished() {
                 return Ok(JobOutcome::Finished(job));

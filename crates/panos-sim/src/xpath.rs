@@ -367,7 +367,8 @@ fn split_keyword_or(text: &str) -> Vec<&str> {
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None if c == '\'' || c == '"' => quote = Some(c),
-            None if text[i..].starts_with(" or ") => {
+            // Byte-wise, so a multi-byte character never splits (found by fuzzed_requests.rs).
+            None if bytes[i..].starts_with(b" or ") => {
                 parts.push(&text[start..i]);
                 i += 4;
                 start = i;
@@ -398,6 +399,15 @@ mod tests {
     }
 
     const RULES: &str = "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']/rulebase/security/rules";
+
+    #[test]
+    fn an_or_predicate_with_a_multibyte_character_splits_without_panicking() {
+        assert_eq!(
+            split_keyword_or("@name='a' or @naúe='b'"),
+            ["@name='a'", "@naúe='b'"]
+        );
+        assert_eq!(split_keyword_or("úname='a'"), ["úname='a'"]);
+    }
 
     fn names(root: &Element, xpath: &str) -> Vec<String> {
         let xp = XPath::parse(xpath).expect("valid xpath");

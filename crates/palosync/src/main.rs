@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser};
 use palosync::app::{App, Work};
 use palosync::cli::{Cli, Command, OutputFormat};
-use palosync::config::{Config, RawSettings};
+use palosync::config::{Config, Needs, RawSettings, SnapshotConfig};
 use palosync::report::Report;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli, lambda: bool) -> Result<ExitCode> {
     if lambda {
-        let config = load_config(&cli)?;
+        let config = load_config(&cli, "lambda", Needs::Write)?;
         palosync::lambda::run(config)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -49,13 +49,14 @@ async fn run(cli: Cli, lambda: bool) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Snapshot => {
-            let config = load_config(&cli)?;
+            let config = SnapshotConfig::validate(&load_raw(&cli)?)
+                .context("settings for `palosync snapshot` (it reads AWS only)")?;
             let snapshot = palosync::snapshot::take(&config).await?;
             println!("{snapshot}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
-            let config = load_config(&cli)?;
+            let config = load_config(&cli, "check", Needs::Write)?;
             let app = App::new(config, cli.topology.as_deref()).await?;
             let checks = palosync::check::run(&app).await;
             print!("{}", palosync::check::render(&checks));
@@ -66,18 +67,21 @@ async fn run(cli: Cli, lambda: bool) -> Result<ExitCode> {
             })
         }
         Command::Plan => {
-            let app = App::new(load_config(&cli)?, cli.topology.as_deref()).await?;
+            let config = load_config(&cli, "plan", Needs::ReadOnly)?;
+            let app = App::new(config, cli.topology.as_deref()).await?;
             let work = Work::Everything(model::Provenance::sync("plan"));
             finish(cli.output, app.run("plan", work, true, deadline).await)
         }
         Command::Sync { dry_run } => {
-            let app = App::new(load_config(&cli)?, cli.topology.as_deref()).await?;
+            let config = load_config(&cli, "sync", needs(*dry_run))?;
+            let app = App::new(config, cli.topology.as_deref()).await?;
             let work = Work::Everything(model::Provenance::sync("sync"));
             finish(cli.output, app.run("sync", work, *dry_run, deadline).await)
         }
         Command::Handle { input, dry_run } => {
             let bytes = read_input(input)?;
-            let app = App::new(load_config(&cli)?, cli.topology.as_deref()).await?;
+            let config = load_config(&cli, "handle", needs(*dry_run))?;
+            let app = App::new(config, cli.topology.as_deref()).await?;
             let ingest = events::parse_payload(&bytes, &app.event_filter())
                 .with_context(|| format!("reading {}", input.display()))?;
             finish(
@@ -119,8 +123,22 @@ fn finish(
     Ok(ExitCode::SUCCESS)
 }
 
+fn needs(dry_run: bool) -> Needs {
+    if dry_run {
+        Needs::ReadOnly
+    } else {
+        Needs::Write
+    }
+}
+
+/// The settings `command` needs, validated; an error names the command and the variable.
+fn load_config(cli: &Cli, command: &str, needs: Needs) -> Result<Config> {
+    let raw = load_raw(cli)?;
+    Config::validate_for(&raw, needs).with_context(|| format!("settings for `palosync {command}`"))
+}
+
 /// Flags, then the environment, then `--config FILE`.
-fn load_config(cli: &Cli) -> Result<Config> {
+fn load_raw(cli: &Cli) -> Result<RawSettings> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let (from_env, legacy) = RawSettings::from_env_map(&env);
     if !legacy.is_empty() {
@@ -137,8 +155,7 @@ fn load_config(cli: &Cli) -> Result<Config> {
         }
         None => RawSettings::default(),
     };
-    let raw = cli.settings.to_raw().or(from_env).or(from_file);
-    Ok(Config::validate(&raw)?)
+    Ok(cli.settings.to_raw().or(from_env).or(from_file))
 }
 
 fn read_input(path: &std::path::Path) -> Result<Vec<u8>> {

@@ -174,7 +174,9 @@ fn missing_settings_name_the_variable_and_help_needs_none() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("palosync: FIREWALL_INSTANCE_ID is required"),
+        stderr.starts_with(
+            "palosync: settings for `palosync sync`: FIREWALL_INSTANCE_ID is required"
+        ),
         "{stderr}"
     );
 }
@@ -182,8 +184,12 @@ fn missing_settings_name_the_variable_and_help_needs_none() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_writes_the_topology_palosync_sees_and_plan_reads_it_back() {
     let h = Harness::new("ap-east-1").await;
-    let mut command = palosync_command(&h.sim, &h.vpc.firewall);
+    // snapshot reads AWS only: the firewall's instance id, and nothing of PAN-OS.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_palosync"));
     command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("FIREWALL_INSTANCE_ID", &h.vpc.firewall)
         .env("AWS_REGION", "ap-east-1")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -207,8 +213,10 @@ async fn snapshot_writes_the_topology_palosync_sees_and_plan_reads_it_back() {
 
     let file = std::env::temp_dir().join(format!("palosync-snapshot-{}.json", std::process::id()));
     std::fs::write(&file, &snapshot).expect("write snapshot");
+    // plan writes nothing, so it needs no PANOS_ADMIN.
     let mut plan = palosync_command(&h.sim, &h.vpc.firewall);
-    plan.arg("--topology")
+    plan.env_remove("PANOS_ADMIN")
+        .arg("--topology")
         .arg(&file)
         .args(["plan", "--output", "json"]);
     let output = tokio::task::spawn_blocking(move || plan.output().expect("runs"))
@@ -267,5 +275,29 @@ async fn handle_reads_a_record_array_and_lookup_events_output_as_the_log_file() 
     assert_eq!(keys[0], keys[1], "bare array");
     assert_eq!(keys[0], keys[2], "lookup-events output");
     let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}
+
+/// Each command asks only for what it uses (issue 16, item 4): a writing command without
+/// PANOS_ADMIN is refused with the variable and the command named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writing_command_without_panos_admin_names_what_is_missing() {
+    let sim = start_simulator().await;
+    let mut command = palosync_command(&sim, FIREWALL_INSTANCE);
+    command
+        .env_remove("PANOS_ADMIN")
+        .arg("--topology")
+        .arg(examples().join("snapshot.json"))
+        .arg("sync");
+    let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("join");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("settings for `palosync sync`: PANOS_ADMIN is required"),
+        "{stderr}"
+    );
+    assert_eq!(sim.stats().commits_enqueued, 0);
     sim.shutdown().await;
 }

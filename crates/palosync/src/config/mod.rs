@@ -11,7 +11,7 @@ pub use raw::{RawSettings, VARIABLES};
 
 use ipnet::IpNet;
 use model::settings::MAX_PANOS_NAME;
-use model::{PolicyMode, Settings, SettingsError};
+use model::{InstanceId, PolicyMode, Settings, SettingsError};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -94,8 +94,52 @@ pub enum ConfigError {
     Policy(#[from] SettingsError),
 }
 
+/// What a command does, which decides the settings it asks for (docs/configuration.md has the
+/// table): no command asks for a setting it does not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Reads the firewall and never writes or commits (`plan`, `--dry-run`): no `PANOS_ADMIN`.
+    ReadOnly,
+    /// Writes and commits (`sync`, `handle`, the Lambda, `check`, which verifies the admin).
+    Write,
+}
+
+/// The settings `palosync snapshot` reads: which instance is the firewall and what else counts
+/// as a route through it. Nothing of PAN-OS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotConfig {
+    pub firewall_instance_id: InstanceId,
+    pub extra_route_targets: Vec<String>,
+}
+
+impl SnapshotConfig {
+    pub fn validate(raw: &RawSettings) -> Result<Self, ConfigError> {
+        let id = required(
+            &raw.firewall_instance_id,
+            "FIREWALL_INSTANCE_ID",
+            "the VM-Series instance id (igwId): routes to it decide what is behind the firewall",
+        )?;
+        if !InstanceId::looks_like(id) {
+            return Err(ConfigError::Invalid {
+                variable: "FIREWALL_INSTANCE_ID",
+                value: id.to_owned(),
+                why: "not an instance id (i-…)".into(),
+            });
+        }
+        Ok(Self {
+            firewall_instance_id: InstanceId::new(id),
+            extra_route_targets: list(&raw.firewall_route_targets),
+        })
+    }
+}
+
 impl Config {
+    /// Every setting a writing command needs.
     pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
+        Self::validate_for(raw, Needs::Write)
+    }
+
+    pub fn validate_for(raw: &RawSettings, needs: Needs) -> Result<Config, ConfigError> {
         let policy = Settings::new(
             required(
                 &raw.firewall_instance_id,
@@ -152,7 +196,7 @@ impl Config {
                 .map(|n: u32| n as usize)
                 .filter(|n| *n > 0),
         };
-        if firewall.admin.is_none() && !firewall.full_commit {
+        if needs == Needs::Write && firewall.admin.is_none() && !firewall.full_commit {
             return Err(ConfigError::Missing {
                 variable: "PANOS_ADMIN",
                 why: "commits are scoped to palosync's own administrator so other admins' \

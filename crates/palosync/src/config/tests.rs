@@ -225,3 +225,24 @@ fn bad_modes_timeouts_and_tags_too_long_for_group_names_are_refused_by_name() {
         "address mode has no such limit"
     );
 }
+
+#[test]
+fn read_only_commands_need_no_admin_and_snapshot_needs_only_the_firewall_instance() {
+    let mut no_admin = with(&[]);
+    no_admin.panos_admin = None;
+    assert!(
+        Config::validate(&no_admin).is_err(),
+        "writing needs PANOS_ADMIN"
+    );
+    let read_only = Config::validate_for(&no_admin, Needs::ReadOnly).expect("plan needs no admin");
+    assert_eq!(read_only.firewall.admin, None);
+
+    let snapshot = raw(&[("FIREWALL_INSTANCE_ID", "i-0fw0000000000001")]);
+    let config = SnapshotConfig::validate(&snapshot).expect("nothing else");
+    assert_eq!(config.firewall_instance_id.as_str(), "i-0fw0000000000001");
+    let missing = SnapshotConfig::validate(&RawSettings::default()).unwrap_err();
+    assert!(
+        missing.to_string().contains("FIREWALL_INSTANCE_ID"),
+        "{missing}"
+    );
+}

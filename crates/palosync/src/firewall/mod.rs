@@ -158,7 +158,7 @@ pub struct Firewall {
     client: panos::Client,
     location: Location,
     vsys: String,
-    commit_scope: CommitScope,
+    commit_scope: Option<CommitScope>,
     /// `PANOS_ADMIN`: whom the key must belong to.
     admin: Option<String>,
     full_commit: bool,
@@ -200,14 +200,12 @@ impl Firewall {
             .job_poll_interval(job_poll)
             .build()
             .map_err(|e| FirewallError::Setup(e.to_string()))?;
+        // Without an admin (read-only commands: plan, dry runs) there is no commit scope, and
+        // any write or commit is refused before it starts.
         let commit_scope = match (&config.admin, config.full_commit) {
-            (_, true) => CommitScope::Full,
-            (Some(admin), false) => CommitScope::PartialAdmins(vec![admin.clone()]),
-            (None, false) => {
-                return Err(FirewallError::Setup(
-                    "PANOS_ADMIN is required for a partial commit".into(),
-                ));
-            }
+            (_, true) => Some(CommitScope::Full),
+            (Some(admin), false) => Some(CommitScope::PartialAdmins(vec![admin.clone()])),
+            (None, false) => None,
         };
         Ok(Self {
             client,
@@ -235,6 +233,16 @@ impl Firewall {
         self.max_rules.map(|max_rules| Capacity {
             max_rules,
             source: CapacitySource::Setting,
+        })
+    }
+
+    /// Whose changes a commit pushes; `PANOS_ADMIN` is required unless commits are full.
+    pub fn commit_scope(&self) -> Result<CommitScope, FirewallError> {
+        self.commit_scope.clone().ok_or_else(|| {
+            FirewallError::Setup(
+                "PANOS_ADMIN is required to write and commit (partial commits are scoped to it)"
+                    .into(),
+            )
         })
     }
 
@@ -350,7 +358,7 @@ impl Firewall {
         budget: Duration,
     ) -> Result<CommitReport, FirewallError> {
         let request = CommitRequest {
-            scope: self.commit_scope.clone(),
+            scope: self.commit_scope()?,
             description: Some(description.to_owned()),
             force: false,
         };

@@ -99,6 +99,8 @@ impl Firewall {
     /// `hold_until`, then [`FirewallError::Busy`]. On a mismatch with `PANOS_ADMIN`, the lock is
     /// released again (when palosync took it) and the run refused.
     pub async fn begin_write(&self, hold_until: Instant) -> Result<WriteSession, FirewallError> {
+        // Nothing is written that could not be committed.
+        self.commit_scope()?;
         let scope = self.lock_scope();
         let comment = lock_comment(hold_until);
         let mut waited_for_other_run = false;

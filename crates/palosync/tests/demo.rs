@@ -28,6 +28,8 @@ fn the_demo_tells_the_whole_story_and_leaves_operator_rules_alone() {
         "5. alice stops the web server (StopInstances)",
         "Rulebase after (committed):",
         "Operator rules unchanged, entry for entry.",
+        "In short:",
+        "a stop and a start for no commit",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
@@ -35,7 +37,12 @@ fn the_demo_tells_the_whole_story_and_leaves_operator_rules_alone() {
     // set up the operator's rules. The shadowed step commits nothing. Act two: the sync into
     // group mode commits once; the stop and the start only register.
     assert_eq!(stdout.matches("one commit (job").count(), 5, "{stdout}");
-    assert!(stdout.contains("6 commits"), "{stdout}");
+    assert!(stdout.contains("6 commits in all"), "{stdout}");
+    // Two rules to two addresses of one server read apart (issue 16, item 5).
+    assert!(
+        stdout.contains("to 10.0.10.25 (") && stdout.contains("to 10.0.10.26 ("),
+        "{stdout}"
+    );
     assert_eq!(
         stdout
             .matches("no commit (a registration takes effect at once)")

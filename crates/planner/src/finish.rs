@@ -397,8 +397,9 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 list(&facts.targets)
             ),
             None => format!(
-                "create {name}: allow {service} from {} to {}, as {}",
+                "create {name}: allow {service} from {} to {} ({}), as {}",
                 list(sources),
+                list(destinations),
                 list(&facts.targets),
                 list(&facts.explanation.permissions)
             ),

@@ -414,7 +414,7 @@ fn descriptions_name_target_group_permission_and_event_within_the_limit() {
     assert!(why.event.starts_with("StartInstances"));
     assert!(
         why.text
-            .contains("ssh/application-default from 203.0.113.7/32 to i-0a1 eni-0a1"),
+            .contains("ssh/application-default from 203.0.113.7/32 to 10.0.1.10 (i-0a1 eni-0a1)"),
         "{}",
         why.text
     );

@@ -8,13 +8,17 @@ use crate::config::{Config, RawSettings};
 use crate::firewall::{CommitReport, Firewall};
 use crate::report::Report;
 use aws::{ScopeOptions, Snapshot, SnapshotInventory};
-use model::{CidrSource, GroupId, InstanceId, InstanceState, PolicyMode, Protocol, Topology};
+use model::{CidrSource, GroupId, InstanceId, InstanceState, Protocol, Topology};
 use panos::{ConfigEntry, Location, Position, RuleAction, SecurityRule};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-const SNAPSHOT: &str = include_str!("../../../examples/snapshot.json");
+mod act_two;
+
+use act_two::{Tally, committed, group_act, rule_changes};
+
+const SNAPSHOT: &str = include_str!("../../../../examples/snapshot.json");
 const FIREWALL: &str = "i-07cc661e97589ca4a";
 const WEB: &str = "i-063f65da874007cb4";
 const WEB_GROUP: &str = "sg-0a9b7e3ea1d1d784f";
@@ -92,6 +96,7 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
     print_rulebase(out, &admin_client).await?;
 
     let mut app = App::from_parts(config, firewall, snapshot_source(&topology));
+    let mut tally = Tally::default();
     for (number, step) in story().into_iter().enumerate() {
         (step.change)(&mut topology);
         app.topology = snapshot_source(&topology);
@@ -106,13 +111,15 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
         let deadline = Instant::now() + Duration::from_secs(30);
         let (report, result) = app.run("demo", Work::Ingest(ingest), false, deadline).await;
         print_step(out, &report)?;
+        tally.address_rules += rule_changes(&report);
+        tally.address_commits += usize::from(committed(&report));
         result?;
     }
 
     writeln!(out, "\nRulebase after (committed):")?;
     print_rulebase(out, &admin_client).await?;
 
-    group_act(out, &mut app, &mut topology).await?;
+    group_act(out, &mut app, &mut topology, &mut tally).await?;
     writeln!(out, "\nRulebase in group mode (committed):")?;
     print_rulebase(out, &admin_client).await?;
     let after = admin_client
@@ -120,12 +127,22 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
         .await?;
     let untouched = operator_rules.iter().all(|rule| after.contains(rule));
     let stats = sim.stats();
+    writeln!(out, "\nIn short:")?;
     writeln!(
         out,
-        "\n{} API requests, {} commits, {:.1} s. Operator rules {}.",
+        "  address mode: {} rule changes in {} commits; group mode: {} rule changes, {} registrations, and a stop and a start for no commit.",
+        tally.address_rules, tally.address_commits, tally.group_rules, tally.registrations
+    )?;
+    writeln!(
+        out,
+        "  {} API requests, {} commits in all (one of them the operator's setup), {:.1} s.",
         stats.requests,
         stats.commits_finished,
-        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "  Operator rules {}.",
         if untouched {
             "unchanged, entry for entry"
         } else {
@@ -175,58 +192,6 @@ fn story() -> Vec<Step> {
             request: json!({"instancesSet": {"items": [{"instanceId": WEB}]}}),
         },
     ]
-}
-
-/// Act two: the same firewall in group mode. One sync turns the address rules into a rule per
-/// permission whose destination is the group's dynamic address group; then the web server stops
-/// and starts again, each only a User-ID registration: no commit.
-async fn group_act(
-    out: &mut impl Write,
-    app: &mut App,
-    topology: &mut Topology,
-) -> Result<(), DemoError> {
-    writeln!(
-        out,
-        "\nAct two: group mode (PALOSYNC_MODE=groups), the web server running again."
-    )?;
-    app.config.policy = app.config.policy.clone().with_mode(PolicyMode::Groups);
-    set_web_state(topology, InstanceState::Running);
-    let steps: [(&str, Option<(&str, InstanceState)>); 3] = [
-        (
-            "one sync switches modes: a rule per permission, members in a dynamic address group",
-            None,
-        ),
-        (
-            "alice stops the web server (StopInstances)",
-            Some(("StopInstances", InstanceState::Stopped)),
-        ),
-        (
-            "alice starts it again (StartInstances)",
-            Some(("StartInstances", InstanceState::Running)),
-        ),
-    ];
-    for (number, (title, event)) in steps.into_iter().enumerate() {
-        writeln!(out, "\n{}. {title}", number + 6)?;
-        let work = match event {
-            None => Work::Everything(model::Provenance::sync("demo")),
-            Some((event_name, state)) => {
-                set_web_state(topology, state);
-                let request = json!({"instancesSet": {"items": [{"instanceId": WEB}]}});
-                let payload = api_call_event(event_name, "alice", 100 + number, request);
-                let bytes = payload.to_string();
-                Work::Ingest(events::parse_payload(
-                    bytes.as_bytes(),
-                    &app.event_filter(),
-                )?)
-            }
-        };
-        app.topology = snapshot_source(topology);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let (report, result) = app.run("demo", work, false, deadline).await;
-        print_step(out, &report)?;
-        result?;
-    }
-    Ok(())
 }
 
 fn set_web_state(topology: &mut Topology, state: InstanceState) {

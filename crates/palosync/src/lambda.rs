@@ -69,16 +69,15 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagn
     }
 }
 
-/// The report as one structured log line.
+/// The report as one log line on stdout, with its CloudWatch metrics embedded (EMF).
 fn emit(report: &Report) {
-    tracing::info!(
-        target: "palosync::report",
-        events = report.events,
-        operations = report.operations().len(),
-        error = report.error.as_ref().map(|e| e.error_type.as_str()),
-        report = %report.to_json_line(),
-        "invocation report"
-    );
+    let function =
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "palosync".to_owned());
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    println!("{}", crate::metrics::report_line(report, &function, now_ms));
 }
 
 fn diagnostic(error_type: &str, message: &str) -> Diagnostic {

@@ -13,6 +13,7 @@ pub mod executor;
 pub mod firewall;
 pub mod lambda;
 pub mod membership;
+pub mod metrics;
 pub mod report;
 pub mod snapshot;
 #[cfg(test)]

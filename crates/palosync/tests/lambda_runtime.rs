@@ -27,8 +27,22 @@ impl Drop for Function {
     }
 }
 
+fn log_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("palosync-lambda-{}.log", std::process::id()))
+}
+
+/// The function's EMF report lines so far.
+fn report_lines() -> Vec<Value> {
+    std::fs::read_to_string(log_path())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect()
+}
+
 fn start_function(api: &RuntimeApi, h: &Harness) -> Function {
-    let log = std::env::temp_dir().join(format!("palosync-lambda-{}.log", std::process::id()));
+    let log = log_path();
     let log = std::fs::File::create(log).expect("log file");
     let child = palosync_command(&h.sim, &h.vpc.firewall)
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
@@ -96,6 +110,17 @@ async fn the_binary_answers_eventbridge_s3_and_sqs_invocations_through_the_runti
     assert!(answer["operations"].as_u64().unwrap_or(0) >= 2, "{answer}");
     assert_eq!(answer["commit"]["result"], "committed", "{answer}");
     assert_eq!(h.managed_rules().await.len(), 1);
+    // Its report line carries the invocation's CloudWatch metrics (EMF).
+    let metrics = report_lines().into_iter().next().expect("a report line");
+    assert_eq!(
+        metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "palosync"
+    );
+    assert_eq!(metrics["Function"], "palosync");
+    assert_eq!(metrics["RulesCreated"], 1, "{metrics}");
+    assert_eq!(metrics["Commits"], 1, "{metrics}");
+    assert!(metrics["CommitDuration"].is_u64(), "{metrics}");
+    assert_eq!(metrics["report"]["trigger"], "lambda");
 
     // 2. S3: a CloudTrail log file with an AuthorizeSecurityGroupIngress record.
     h.ec2

@@ -77,6 +77,9 @@ pub struct Execution {
     pub key_user: Option<String>,
     /// `None` when nothing needed committing (or on a dry run).
     pub commit: Option<CommitReport>,
+    /// How long the commit took, polled to its end (or to the deadline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_ms: Option<u64>,
     /// Earlier commits of palosync's, still running when this run began, that it waited for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub awaited_commits: Vec<AwaitedCommit>,
@@ -100,6 +103,7 @@ impl Execution {
             leftovers: Vec::new(),
             key_user: None,
             commit: None,
+            commit_ms: None,
             awaited_commits: Vec::new(),
             registrations: None,
             membership_only: false,

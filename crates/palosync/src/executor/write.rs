@@ -131,7 +131,9 @@ impl Run<'_> {
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_secs(1));
             let description = commit_description(&execution.plan, self.scope);
+            let started = Instant::now();
             execution.commit = Some(self.firewall.commit(&description, budget).await?);
+            execution.commit_ms = Some(started.elapsed().as_millis() as u64);
         }
         Ok(fresh)
     }

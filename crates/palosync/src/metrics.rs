@@ -1,0 +1,154 @@
+//! CloudWatch metrics in Embedded Metric Format (issue 16, item 3): the Lambda's report line is
+//! one JSON object whose `_aws` member tells CloudWatch Logs which of its numbers are metrics,
+//! so no agent and no PutMetricData call is needed. The numbers are computed from the same
+//! [`Report`] that is logged beside them, so the two cannot disagree.
+//!
+//! Namespace `palosync`, dimension `Function`; failures also by `ErrorType`.
+//! EMF specification: docs.aws.amazon.com, "Embedded metric format specification".
+
+use crate::firewall::CommitReport;
+use crate::report::Report;
+use model::ReconcileKey;
+use planner::Operation;
+use serde_json::{Map, Value, json};
+
+pub const NAMESPACE: &str = "palosync";
+
+/// One invocation's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    pub rules_created: u64,
+    pub rules_replaced: u64,
+    pub rules_deleted: u64,
+    /// Address-tag registrations and unregistrations (group mode).
+    pub registrations: u64,
+    pub commits: u64,
+    pub commit_ms: Option<u64>,
+    pub shadowed_allowances: u64,
+    pub skipped_permissions: u64,
+    /// Changes a full sync made: drift the events did not repair (a missed event, a hand edit).
+    pub drift_repaired: u64,
+    pub failures: u64,
+}
+
+impl Metrics {
+    pub fn of(report: &Report) -> Self {
+        let mut metrics = Metrics::default();
+        let count =
+            |f: fn(&Operation) -> bool| report.operations().iter().filter(|o| f(o)).count() as u64;
+        metrics.rules_created = count(|o| matches!(o, Operation::CreateRule { .. }));
+        metrics.rules_replaced = count(|o| matches!(o, Operation::ReplaceRule { .. }));
+        metrics.rules_deleted = count(|o| matches!(o, Operation::DeleteRule { .. }));
+        if let Some(execution) = &report.execution {
+            let changes = &execution.plan.registrations;
+            metrics.registrations = (changes.register.len() + changes.unregister.len()) as u64;
+            metrics.shadowed_allowances = execution.plan.shadowed.len() as u64;
+            metrics.skipped_permissions = execution.plan.skipped.len() as u64;
+            metrics.commit_ms = execution.commit_ms;
+            if matches!(execution.commit, Some(CommitReport::Committed { .. })) {
+                metrics.commits = 1;
+            }
+            let full_sync = report.keys.contains(&ReconcileKey::Everything);
+            if full_sync && !execution.dry_run {
+                let operations = execution.plan.operations.len() + execution.plan.cleanup.len();
+                metrics.drift_repaired = operations as u64 + metrics.registrations;
+            }
+        }
+        metrics.failures = u64::from(report.error.is_some());
+        metrics
+    }
+
+    fn values(&self) -> Vec<(&'static str, &'static str, Option<u64>)> {
+        vec![
+            ("RulesCreated", "Count", Some(self.rules_created)),
+            ("RulesReplaced", "Count", Some(self.rules_replaced)),
+            ("RulesDeleted", "Count", Some(self.rules_deleted)),
+            ("Registrations", "Count", Some(self.registrations)),
+            ("Commits", "Count", Some(self.commits)),
+            ("CommitDuration", "Milliseconds", self.commit_ms),
+            (
+                "ShadowedAllowances",
+                "Count",
+                Some(self.shadowed_allowances),
+            ),
+            (
+                "SkippedPermissions",
+                "Count",
+                Some(self.skipped_permissions),
+            ),
+            ("DriftRepaired", "Count", Some(self.drift_repaired)),
+            ("Failures", "Count", Some(self.failures)),
+        ]
+    }
+}
+
+/// The report line: the report itself under `report`, the metrics at the top level, and the
+/// `_aws` directives that make them metrics.
+pub fn report_line(report: &Report, function: &str, timestamp_ms: u64) -> Value {
+    let metrics = Metrics::of(report);
+    let mut line = Map::new();
+    let mut definitions = Vec::new();
+    for (name, unit, value) in metrics.values() {
+        if let Some(value) = value {
+            definitions.push(json!({ "Name": name, "Unit": unit }));
+            line.insert(name.to_owned(), json!(value));
+        }
+    }
+    let mut directives = vec![json!({
+        "Namespace": NAMESPACE,
+        "Dimensions": [["Function"]],
+        "Metrics": definitions,
+    })];
+    if let Some(error) = &report.error {
+        line.insert("ErrorType".to_owned(), json!(error.error_type));
+        directives.push(json!({
+            "Namespace": NAMESPACE,
+            "Dimensions": [["Function", "ErrorType"]],
+            "Metrics": [{ "Name": "Failures", "Unit": "Count" }],
+        }));
+    }
+    line.insert("Function".to_owned(), json!(function));
+    line.insert("message".to_owned(), json!("invocation report"));
+    line.insert(
+        "report".to_owned(),
+        serde_json::to_value(report).unwrap_or(Value::Null),
+    );
+    line.insert(
+        "_aws".to_owned(),
+        json!({ "Timestamp": timestamp_ms, "CloudWatchMetrics": directives }),
+    );
+    Value::Object(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::ReportedError;
+
+    #[test]
+    fn a_failed_run_counts_a_failure_by_its_error_type() {
+        let report = Report {
+            error: Some(ReportedError {
+                error_type: "FirewallBusy".into(),
+                message: "another run".into(),
+            }),
+            ..Report::new("lambda", false)
+        };
+        let line = report_line(&report, "palosync", 1);
+        assert_eq!(line["Failures"], 1);
+        assert_eq!(line["ErrorType"], "FirewallBusy");
+        let directives = line["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .expect("directives");
+        assert_eq!(directives.len(), 2);
+        assert_eq!(directives[1]["Dimensions"][0][1], "ErrorType");
+        // Every metric named in a directive is a number at the top level.
+        for directive in directives {
+            for metric in directive["Metrics"].as_array().expect("metrics") {
+                let name = metric["Name"].as_str().expect("name");
+                assert!(line[name].is_u64(), "{name}");
+            }
+        }
+        assert_eq!(line["report"]["trigger"], "lambda");
+    }
+}

@@ -66,6 +66,13 @@ pub enum Command {
     Check,
     /// Write the AWS topology palosync sees as a snapshot JSON file on standard output.
     Snapshot,
+    /// Why an address, instance (i-…), interface (eni-…) or security group (sg-…) is or is not
+    /// reachable through the firewall: scope, permissions, allowances and the rules that hold
+    /// them, what cannot be opened, and drift. Writes nothing; needs no PANOS_ADMIN.
+    Explain {
+        /// An IP address, i-…, eni-… or sg-….
+        target: String,
+    },
     /// A self-contained demonstration: embedded simulator, sample topology, a burst of events.
     Demo,
 }

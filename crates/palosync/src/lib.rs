@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod executor;
+pub mod explain;
 pub mod firewall;
 pub mod lambda;
 pub mod membership;

@@ -90,6 +90,18 @@ async fn run(cli: Cli, lambda: bool) -> Result<ExitCode> {
                     .await,
             )
         }
+        Command::Explain { target } => {
+            let target: palosync::explain::Target =
+                target.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let config = load_config(&cli, "explain", Needs::ReadOnly)?;
+            let app = App::new(config, cli.topology.as_deref()).await?;
+            let explained = palosync::explain::explain(&app, &target).await?;
+            match cli.output {
+                OutputFormat::Json => println!("{}", serde_json::to_string(&explained)?),
+                OutputFormat::Table => print!("{}", explained.to_table()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Lambda => bail!("the lambda loop is started above"),
     }
 }

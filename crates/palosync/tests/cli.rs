@@ -3,25 +3,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::*;
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
-}
-
-/// Run `palosync ARGS` against `sim` with the example topology, off the async runtime so the
-/// in-process simulator keeps serving.
+/// `palosync ARGS` offline on the bundled snapshot against `sim`.
 async fn palosync(sim: &panos_sim::RunningSimulator, args: &[&str]) -> Output {
-    let mut command = palosync_command(sim, FIREWALL_INSTANCE);
-    command
-        .arg("--topology")
-        .arg(examples().join("snapshot.json"))
-        .args(args);
-    tokio::task::spawn_blocking(move || command.output().expect("palosync runs"))
-        .await
-        .expect("join")
+    palosync_offline(sim, &[], args).await
 }
 
 fn stdout(output: &Output) -> String {

@@ -6,24 +6,15 @@
 mod support;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 use support::*;
 
-fn snapshot() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/snapshot.json")
+fn snapshot() -> std::path::PathBuf {
+    examples().join("snapshot.json")
 }
 
 async fn palosync(sim: &panos_sim::RunningSimulator, args: &[&str]) -> Output {
-    let mut command = palosync_command(sim, FIREWALL_INSTANCE);
-    command
-        .env_remove("PANOS_ADMIN")
-        .arg("--topology")
-        .arg(snapshot())
-        .args(args);
-    tokio::task::spawn_blocking(move || command.output().expect("palosync runs"))
-        .await
-        .expect("join")
+    palosync_offline(sim, &["PANOS_ADMIN"], args).await
 }
 
 async fn explain(sim: &panos_sim::RunningSimulator, target: &str) -> Value {

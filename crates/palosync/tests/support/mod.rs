@@ -138,6 +138,31 @@ pub fn palosync_command(sim: &RunningSimulator, firewall_instance: &str) -> std:
     command
 }
 
+/// The repository's `examples/` directory (the bundled snapshot and payloads).
+pub fn examples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// Run `palosync ARGS` against `sim` with the bundled snapshot as the topology, without the
+/// settings named in `unset`, off the async runtime so the in-process simulator keeps serving.
+pub async fn palosync_offline(
+    sim: &RunningSimulator,
+    unset: &[&str],
+    args: &[&str],
+) -> std::process::Output {
+    let mut command = palosync_command(sim, FIREWALL_INSTANCE);
+    for name in unset {
+        command.env_remove(name);
+    }
+    command
+        .arg("--topology")
+        .arg(examples().join("snapshot.json"))
+        .args(args);
+    tokio::task::spawn_blocking(move || command.output().expect("palosync runs"))
+        .await
+        .expect("join")
+}
+
 /// The operator's own client, as admin.
 pub fn admin_client(sim: &RunningSimulator) -> panos::Client {
     panos::Client::builder(sim.url())

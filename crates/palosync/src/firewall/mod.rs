@@ -21,7 +21,7 @@ pub use write::{LeftoverObject, Revert, Written};
 use crate::capacity::{Capacity, CapacitySource};
 use crate::config::{FirewallConfig, TlsChoice};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use model::Settings;
+use model::{PolicyMode, Settings};
 use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
 use planner::{
     DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery, RegistrationRead,
@@ -261,13 +261,31 @@ impl Firewall {
     }
 
     /// The whole vsys as the planner needs it (see [`read`]), with the User-ID registrations
-    /// `registrations` asks for (in `settings`' tag namespace).
+    /// `registrations` asks for (in `settings`' tag namespace): in address mode only when
+    /// palosync's address groups show that group mode ran here.
     pub async fn read_state(
         &self,
         settings: &Settings,
         registrations: &RegistrationRead,
     ) -> Result<FirewallState, FirewallError> {
         let prefix = settings.member_tag_prefix();
+        if settings.mode == PolicyMode::Addresses {
+            // Registrations matter in address mode only to clean up after group mode, which
+            // leaves palosync's address groups behind until then; a device full of other
+            // sources' registrations is not paged through for nothing.
+            let mut state =
+                read::read_state(&self.client, &self.location, &settings.managed_tag).await?;
+            let group_mode_was_here = state
+                .objects
+                .address_groups
+                .iter()
+                .any(|g| g.name.starts_with(&prefix) && g.tags.contains(&settings.managed_tag));
+            if group_mode_was_here {
+                state.objects.registrations =
+                    self.read_registrations(registrations, &prefix).await?;
+            }
+            return Ok(state);
+        }
         let (mut state, observed) = tokio::try_join!(
             read::read_state(&self.client, &self.location, &settings.managed_tag),
             self.read_registrations(registrations, &prefix),

@@ -6,9 +6,10 @@
 use crate::checks::Checker;
 use crate::counts::Counts;
 use crate::faults::{self, Fault};
+use crate::lambda_api::LambdaApi;
 use crate::proxy::AwsProxy;
 use crate::rng::Rng;
-use crate::runner::{self, Exit, Kill};
+use crate::runner::{self, Exit, Invocation, Kill};
 use crate::world::World;
 use palosync::app::App;
 use panos_sim::RunningSimulator;
@@ -34,7 +35,15 @@ pub struct Options {
     pub until: Option<Instant>,
     /// Share of deliveries run through the binary (0 turns it off).
     pub binary_share: f64,
+    /// Also SIGKILL CLI runs (`palosync handle`), whose lock lease is the CLI's 15-minute
+    /// budget: shows defect D1 (see the crate's README section in lib.rs).
+    pub kill_cli: bool,
+    /// A config lock left behind after the settling sync is a violation (defect D2).
+    pub strict_locks: bool,
 }
+
+/// The invocation deadline the soak's Lambda runs get.
+const LAMBDA_BUDGET: Duration = Duration::from_secs(8);
 
 /// Everything one soak holds.
 struct Engine {
@@ -110,7 +119,8 @@ impl Engine {
         } else {
             None
         };
-        let checker = Checker::new(&sim, &world).await?;
+        let mut checker = Checker::new(&sim, &world).await?;
+        checker.strict_locks = options.strict_locks;
         let scratch = std::env::temp_dir().join(format!("soak-{account}"));
         std::fs::create_dir_all(&scratch)?;
         Ok(Engine {
@@ -209,14 +219,19 @@ impl Engine {
 
     /// One palosync run over `payload` (`None`: a sync) under a random fault, then the checks.
     async fn deliver(&mut self, payload: Option<&[u8]>, step: &str) -> anyhow::Result<()> {
-        let fault = Fault::choose(&mut self.rng);
+        let mut fault = Fault::choose(&mut self.rng);
+        if !faults::arm(fault, &self.sim, &self.proxy).await? {
+            fault = Fault::None;
+        }
         if fault != Fault::None {
             self.counts.fault(fault.kind());
         }
-        faults::arm(fault, &self.sim, &self.proxy).await?;
         let use_binary = self.binary.is_some() && self.rng.chance(self.options.binary_share);
+        if std::env::var_os("SOAK_DEBUG").is_some() {
+            eprintln!("{step}: {fault:?} binary={use_binary}");
+        }
         let outcome = if use_binary {
-            self.run_binary(payload, fault).await?
+            self.run_binary(payload).await?
         } else {
             self.run_in_process(payload, fault).await
         };
@@ -255,13 +270,13 @@ impl Engine {
         }
     }
 
-    async fn run_binary(
-        &mut self,
-        payload: Option<&[u8]>,
-        fault: Fault,
-    ) -> anyhow::Result<Outcome> {
+    /// The binary: as the Lambda (killable: its lock lease is its invocation deadline) or as
+    /// the CLI (`handle`/`sync`, killed only with `kill_cli`: see the report's defect D1).
+    async fn run_binary(&mut self, payload: Option<&[u8]>) -> anyhow::Result<Outcome> {
         self.counts.runs_binary += 1;
+        let lambda = payload.is_some() && self.rng.chance(0.6);
         let kill = match self.rng.below(6) {
+            _ if !lambda && !self.options.kill_cli => Kill::Never,
             0 => Kill::After(Duration::from_millis(self.rng.below(1500) as u64)),
             1 => Kill::AfterWrite,
             2 => {
@@ -271,33 +286,51 @@ impl Engine {
             }
             _ => Kill::Never,
         };
-        let _ = fault;
-        let file = match payload {
-            Some(bytes) => {
-                let path = self
-                    .scratch
-                    .join(format!("event-{}.json", self.counts.events_delivered));
-                std::fs::write(&path, bytes)?;
-                Some(path)
-            }
-            None => None,
-        };
         let mut env = self.env.clone();
         env.extend(runner::aws_env(&self.aws, &self.proxy.url).await?);
         let binary = self
             .binary
             .clone()
             .expect("binary chosen only when present");
-        let exit = runner::binary(&binary, &env, file.as_deref(), &self.sim, kill).await?;
+        let (started, commits) = (Instant::now(), self.sim.stats().commits_enqueued);
+        let mut file = None;
+        let exit = if lambda {
+            let payload = payload.unwrap_or_default().to_vec();
+            let api = LambdaApi::start(payload, LAMBDA_BUDGET).await?;
+            runner::binary(&binary, &env, Invocation::Lambda(&api), &self.sim, kill).await?
+        } else {
+            if let Some(bytes) = payload {
+                let path = self
+                    .scratch
+                    .join(format!("event-{}.json", self.counts.events_delivered));
+                std::fs::write(&path, bytes)?;
+                file = Some(path);
+            }
+            runner::binary(
+                &binary,
+                &env,
+                Invocation::Cli(file.as_deref()),
+                &self.sim,
+                kill,
+            )
+            .await?
+        };
         if let Some(file) = file {
             let _ = std::fs::remove_file(file);
+        }
+        if std::env::var_os("SOAK_DEBUG").is_some() {
+            let now = self.sim.stats().commits_enqueued;
+            eprintln!(
+                "binary lambda={lambda} {kill:?} -> {exit:?} in {:?}, commits {commits} -> {now}",
+                started.elapsed()
+            );
         }
         Ok(match exit {
             Exit::Killed => {
                 self.counts.kill(kill.kind());
                 Outcome::Killed
             }
-            Exit::Finished { success, .. } => {
+            Exit::Finished { success } => {
                 self.tally(success);
                 if success {
                     Outcome::Acked
@@ -320,6 +353,9 @@ impl Engine {
         self.counts.invariant_checks += checks.checks;
         for v in checks.violations {
             self.counts.violations.push(format!("{step}: {v}"));
+        }
+        for v in checks.known {
+            self.counts.known_defects.push(format!("{step}: {v}"));
         }
     }
 

@@ -101,8 +101,9 @@ pub fn bob(sim: &RunningSimulator) -> anyhow::Result<panos::Client> {
         .build()?)
 }
 
-/// Arm `fault` for the next run.
-pub async fn arm(fault: Fault, sim: &RunningSimulator, proxy: &AwsProxy) -> anyhow::Result<()> {
+/// Arm `fault` for the next run; false when it could not be (bob cannot take the config lock
+/// while a killed palosync run still holds it).
+pub async fn arm(fault: Fault, sim: &RunningSimulator, proxy: &AwsProxy) -> anyhow::Result<bool> {
     match fault {
         Fault::None => {}
         Fault::Http5xx { count, status } => sim.inject_faults(FaultPlan {
@@ -126,7 +127,13 @@ pub async fn arm(fault: Fault, sim: &RunningSimulator, proxy: &AwsProxy) -> anyh
         Fault::ForeignLock { ms } => {
             let bob = bob(sim)?;
             let scope = panos::LockScope::Vsys("vsys1".into());
-            bob.acquire_config_lock(&scope, "soak: bob at work").await?;
+            if bob
+                .acquire_config_lock(&scope, "soak: bob at work")
+                .await
+                .is_err()
+            {
+                return Ok(false);
+            }
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 let _ = bob.release_config_lock(&scope).await;
@@ -135,7 +142,7 @@ pub async fn arm(fault: Fault, sim: &RunningSimulator, proxy: &AwsProxy) -> anyh
         Fault::SlowCommit => sim.with_state(|s| s.jobs.duration = SLOW_COMMIT),
         Fault::Aws { fault, percent } => proxy.arm(fault, percent),
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Undo every armed fault: the fault plan emptied, commits fast again, the proxy forwarding.

@@ -10,6 +10,7 @@ pub mod counts;
 pub mod device;
 pub mod engine;
 pub mod faults;
+pub mod lambda_api;
 pub mod oracle;
 pub mod proxy;
 pub mod rng;

@@ -8,6 +8,7 @@
 //! integration tests need it); a nested cargo inside `cargo test` would wait on the build
 //! lock, so it is only tried when the file is absent.
 
+use crate::lambda_api::{Answer, LambdaApi};
 use anyhow::Context;
 use aws_credential_types::provider::ProvideCredentials;
 use palosync::app::{App, AppError, TopologySource, Work};
@@ -25,8 +26,8 @@ pub const ADMIN: &str = "admin";
 /// How a binary run ended.
 #[derive(Debug)]
 pub enum Exit {
-    /// It finished: success or not, and its standard error.
-    Finished { success: bool, stderr: String },
+    /// It finished (a Lambda run: it answered), successfully or not.
+    Finished { success: bool },
     /// The soak killed it.
     Killed,
 }
@@ -179,11 +180,21 @@ fn writes(sim: &RunningSimulator) -> u64 {
         .sum()
 }
 
-/// Run `palosync handle FILE` (or `sync` when `file` is `None`) and kill it per `kill`.
+/// How the binary is invoked.
+#[derive(Debug)]
+pub enum Invocation<'a> {
+    /// `palosync handle FILE`, or `palosync sync` for `None` (the CLI: a 15-minute budget).
+    Cli(Option<&'a std::path::Path>),
+    /// `palosync` under a Lambda Runtime API serving one invocation (its deadline the lease).
+    Lambda(&'a LambdaApi),
+}
+
+/// Run the binary as `invocation` says and kill it per `kill`. A Lambda run is over once it
+/// answered; the idle process is then killed (as Lambda freezes it), which is not a kill.
 pub async fn binary(
     binary: &std::path::Path,
     env: &BTreeMap<String, String>,
-    file: Option<&std::path::Path>,
+    invocation: Invocation<'_>,
     sim: &RunningSimulator,
     kill: Kill,
 ) -> anyhow::Result<Exit> {
@@ -193,25 +204,39 @@ pub async fn binary(
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .envs(env)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    match file {
-        Some(file) => command.arg("handle").arg(file),
-        None => command.arg("sync"),
-    };
+        .stderr(Stdio::null());
+    match &invocation {
+        Invocation::Cli(Some(file)) => drop(command.arg("handle").arg(file)),
+        Invocation::Cli(None) => drop(command.arg("sync")),
+        Invocation::Lambda(api) => drop(
+            command
+                .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+                .env("AWS_LAMBDA_FUNCTION_NAME", "palosync")
+                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+                .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ),
+    }
     let (writes_before, commits_before) = (writes(sim), sim.stats().commits_enqueued);
     let started = Instant::now();
     let mut child = command.spawn().context("spawn palosync")?;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = child.stderr.take() {
-                use std::io::Read;
-                let _ = pipe.read_to_string(&mut stderr);
+    let exit = loop {
+        if let Invocation::Lambda(api) = &invocation {
+            match api.answer() {
+                Answer::Pending => {}
+                answer => {
+                    child.kill()?;
+                    child.wait()?;
+                    break Exit::Finished {
+                        success: answer == Answer::Response,
+                    };
+                }
             }
-            return Ok(Exit::Finished {
-                success: status.success(),
-                stderr,
-            });
+        }
+        if let Some(status) = child.try_wait()? {
+            let lambda = matches!(invocation, Invocation::Lambda(_));
+            break Exit::Finished {
+                success: status.success() && !lambda,
+            };
         }
         let now = match kill {
             Kill::Never => started.elapsed() > Duration::from_secs(120),
@@ -222,8 +247,12 @@ pub async fn binary(
         if now {
             child.kill()?; // SIGKILL on Unix
             child.wait()?;
-            return Ok(Exit::Killed);
+            break Exit::Killed;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    if let Invocation::Lambda(api) = &invocation {
+        api.stop();
     }
+    Ok(exit)
 }

@@ -32,6 +32,12 @@ struct Args {
     /// Share of palosync runs that use the binary (0 to 1).
     #[arg(long, default_value_t = 0.35)]
     binary_share: f64,
+    /// Also SIGKILL CLI runs (`palosync handle`): shows defect D1.
+    #[arg(long)]
+    kill_cli: bool,
+    /// Count a config lock left behind after a settling sync as a violation (defect D2).
+    #[arg(long)]
+    strict_locks: bool,
 }
 
 #[tokio::main]
@@ -48,6 +54,8 @@ async fn main() -> ExitCode {
         sequences: args.sequences,
         until: Some(Instant::now() + Duration::from_secs(args.minutes * 60)),
         binary_share: args.binary_share,
+        kill_cli: args.kill_cli,
+        strict_locks: args.strict_locks,
     };
     let started = Instant::now();
     match soak::soak_both(options, modes).await {

@@ -421,3 +421,34 @@ pub enum Outcome {
     /// SIGKILLed: no answer, the event is retried.
     Killed,
 }
+
+/// The checks are not blind: after an initial sync, break the rules on purpose (edit the
+/// operator's rule, commit a stray managed rule allowing what AWS never asked for) and return
+/// what the checker says about it.
+pub async fn breach_selftest(options: Options) -> anyhow::Result<Vec<String>> {
+    let mut engine = Engine::start(options).await?;
+    engine.settle("selftest sync").await?;
+    let admin = panos::Client::builder(engine.sim.url())
+        .api_key(panos::ApiKey::new(runner::API_KEY))
+        .build()?;
+    let target = engine.world.instances[0].address.clone();
+    let mut stray =
+        palosync::demo::operator_rule("sg-0badc0ffee-99", "untrust", "trust", "172.16.0.1", "any");
+    stray.destination = vec![target];
+    stray.service = vec!["any".into()];
+    stray.tags = vec![crate::checks::TAG.into()];
+    let mut edited =
+        palosync::demo::operator_rule("ops-bastion-ssh", "untrust", "trust", "203.0.113.10", "ssh");
+    edited.description = Some("edited by the selftest".into());
+    admin
+        .replace(&panos::Location::vsys("vsys1"), &edited)
+        .await?;
+    palosync::demo::seed_operator_rules(&admin, &[stray], crate::device::BOTTOM_RULE, "admin")
+        .await?;
+    let verdict = engine
+        .checker
+        .after_run(&engine.sim, &engine.world, Outcome::Failed)
+        .await?;
+    let _ = std::fs::remove_dir_all(&engine.scratch);
+    Ok(verdict.violations)
+}

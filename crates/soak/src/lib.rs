@@ -3,7 +3,23 @@
 //! SIGKILLed), events duplicated, reordered, delayed and dropped, and counted invariant checks
 //! after every run. `soak::engine::soak` runs one mode; [`soak_both`] runs both side by side.
 //!
-//! Needs a moto server at `MOTO_ENDPOINT`, like every integration test of the workspace.
+//! Needs a moto server at `MOTO_ENDPOINT`, like every integration test of the workspace, and
+//! the `palosync` binary beside the soak's executable (see [`runner`]).
+//!
+//! Long runs: `cargo run -p soak -- --minutes 20 --seed 2026 [--mode addresses|groups|both]`
+//! (the issue's `bench soak`; an alias in the bench crate can call [`soak_both`]).
+//! `SOAK_DEBUG=1` prints every step.
+//!
+//! # Defects found (palosync not changed here)
+//! - **D1** A SIGKILLed CLI run (`palosync handle`/`sync`) leaves the vsys config lock with a
+//!   comment leasing it until the CLI's 15-minute budget ends: every later run that needs to
+//!   write waits its whole deadline (`FirewallError::Busy`), for up to 15 minutes. The default
+//!   soak kills only Lambda runs (lease = invocation deadline); `--kill-cli` shows D1.
+//! - **D2** A killed run's config lock is only taken over (and released) by a later run that
+//!   writes: runs with nothing to change, a settling sync included, succeed and leave it held,
+//!   so other administrators stay locked out of the vsys. Counted as "known defect hits";
+//!   `--strict-locks` makes it a violation. Both: the ignored test
+//!   `killed_runs_leave_no_config_lock_behind`.
 
 pub mod checks;
 pub mod counts;

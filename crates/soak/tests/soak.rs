@@ -47,3 +47,21 @@ async fn killed_runs_leave_no_config_lock_behind() {
     println!("{counts}");
     assert!(counts.violations.is_empty(), "violations:\n{counts}");
 }
+
+/// The checks can fail: an edited operator rule and a stray managed allowance are caught.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checks_catch_deliberate_breaches() {
+    let options = Options {
+        binary_share: 0.0,
+        ..options(0)
+    };
+    let violations = soak::engine::breach_selftest(options)
+        .await
+        .expect("the selftest runs");
+    let all = violations.join("\n");
+    assert!(
+        all.contains("operator entry") && all.contains("edited"),
+        "{all}"
+    );
+    assert!(all.contains("allowance never desired"), "{all}");
+}

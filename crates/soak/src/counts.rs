@@ -17,6 +17,8 @@ pub struct Counts {
     pub runs_ok: u64,
     pub runs_failed: u64,
     pub scheduled_syncs: u64,
+    /// Successful runs whose commit job was still running at their deadline.
+    pub acked_commit_still_running: u64,
     pub faults: BTreeMap<String, u64>,
     pub kills: BTreeMap<String, u64>,
     pub invariant_checks: u64,
@@ -46,6 +48,7 @@ impl Counts {
         self.runs_ok += other.runs_ok;
         self.runs_failed += other.runs_failed;
         self.scheduled_syncs += other.scheduled_syncs;
+        self.acked_commit_still_running += other.acked_commit_still_running;
         for (k, v) in &other.faults {
             *self.faults.entry(k.clone()).or_default() += v;
         }
@@ -80,6 +83,11 @@ impl std::fmt::Display for Counts {
             self.runs_ok,
             self.runs_failed,
             self.scheduled_syncs
+        )?;
+        writeln!(
+            f,
+            "acked, commit still running at the deadline: {}",
+            self.acked_commit_still_running
         )?;
         writeln!(f, "faults injected:   {:?}", self.faults)?;
         writeln!(

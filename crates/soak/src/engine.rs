@@ -8,6 +8,7 @@ use crate::counts::Counts;
 use crate::faults::{self, Fault};
 use crate::lambda_api::LambdaApi;
 use crate::proxy::AwsProxy;
+use crate::resets::ResetRelay;
 use crate::rng::Rng;
 use crate::runner::{self, Exit, Invocation, Kill};
 use crate::world::World;
@@ -53,6 +54,7 @@ struct Engine {
     world: World,
     sim: RunningSimulator,
     proxy: AwsProxy,
+    relay: ResetRelay,
     app: App,
     env: BTreeMap<String, String>,
     binary: Option<PathBuf>,
@@ -112,7 +114,9 @@ impl Engine {
             .await?;
         let proxy = AwsProxy::start(&testkit::moto_endpoint(), options.seed).await?;
         let aws = moto.to_builder().endpoint_url(&proxy.url).build();
-        let env = runner::settings_env(&sim, &world.firewall, groups);
+        let relay = ResetRelay::start(sim.addr()).await?;
+        let mut env = runner::settings_env(&sim, &world.firewall, groups);
+        env.insert("PANOS_URL".into(), relay.url.clone());
         let app = runner::app(&env, &aws)?;
         let binary = if options.binary_share > 0.0 {
             Some(runner::palosync_binary()?)
@@ -130,6 +134,7 @@ impl Engine {
             world,
             sim,
             proxy,
+            relay,
             app,
             env,
             binary,
@@ -220,7 +225,7 @@ impl Engine {
     /// One palosync run over `payload` (`None`: a sync) under a random fault, then the checks.
     async fn deliver(&mut self, payload: Option<&[u8]>, step: &str) -> anyhow::Result<()> {
         let mut fault = Fault::choose(&mut self.rng);
-        if !faults::arm(fault, &self.sim, &self.proxy).await? {
+        if !faults::arm(fault, &self.sim, &self.proxy, &self.relay).await? {
             fault = Fault::None;
         }
         if fault != Fault::None {
@@ -235,7 +240,7 @@ impl Engine {
         } else {
             self.run_in_process(payload, fault).await
         };
-        faults::clear(&self.sim, &self.proxy);
+        faults::clear(&self.sim, &self.proxy, &self.relay);
         let step = format!(
             "{step} ({}, {}, {outcome:?})",
             fault.kind(),
@@ -264,7 +269,10 @@ impl Engine {
         );
         self.tally(result.is_ok());
         match result {
-            Ok(()) if still_running => Outcome::AckedCommitStillRunning,
+            Ok(()) if still_running => {
+                self.counts.acked_commit_still_running += 1;
+                Outcome::AckedCommitStillRunning
+            }
             Ok(()) => Outcome::Acked,
             Err(_) => Outcome::Failed,
         }
@@ -362,7 +370,7 @@ impl Engine {
     /// Faults off, pending commits settled, one sync: then every invariant, and a second sync
     /// that must plan nothing.
     async fn settle(&mut self, step: &str) -> anyhow::Result<()> {
-        faults::clear(&self.sim, &self.proxy);
+        faults::clear(&self.sim, &self.proxy, &self.relay);
         faults::commits_settled(&self.sim, Duration::from_secs(30)).await;
         // bob's lock timers run at most 1.7 s: the settling sync starts once he let go.
         for _ in 0..250 {

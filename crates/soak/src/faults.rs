@@ -4,6 +4,7 @@
 //! throttling or 5xx from the AWS proxy. Decides and applies; never checks anything.
 
 use crate::proxy::{AwsFault, AwsProxy};
+use crate::resets::ResetRelay;
 use crate::rng::Rng;
 use panos_sim::{FaultPlan, RunningSimulator};
 use std::time::Duration;
@@ -33,6 +34,10 @@ pub enum Fault {
     },
     /// Commits take [`SLOW_COMMIT`]; an in-process run gets a deadline shorter than that.
     SlowCommit,
+    /// The next connections to the firewall, and every open one, reset.
+    ConnectionReset {
+        count: u32,
+    },
     Aws {
         fault: AwsFault,
         percent: u64,
@@ -58,12 +63,13 @@ impl Fault {
                 ..
             } => "aws_503",
             Fault::Aws { .. } => "aws_500",
+            Fault::ConnectionReset { .. } => "firewall_connection_reset",
         }
     }
 
     /// A random fault (none about half the time).
     pub fn choose(rng: &mut Rng) -> Fault {
-        match rng.below(16) {
+        match rng.below(17) {
             0 | 1 => Fault::Http5xx {
                 count: 1 + rng.below(3) as u32,
                 status: *rng.pick(&[500, 502, 503]),
@@ -86,6 +92,9 @@ impl Fault {
                 ]),
                 percent: 20 + rng.below(40) as u64,
             },
+            8 => Fault::ConnectionReset {
+                count: 1 + rng.below(2) as u32,
+            },
             _ => Fault::None,
         }
     }
@@ -103,7 +112,12 @@ pub fn bob(sim: &RunningSimulator) -> anyhow::Result<panos::Client> {
 
 /// Arm `fault` for the next run; false when it could not be (bob cannot take the config lock
 /// while a killed palosync run still holds it).
-pub async fn arm(fault: Fault, sim: &RunningSimulator, proxy: &AwsProxy) -> anyhow::Result<bool> {
+pub async fn arm(
+    fault: Fault,
+    sim: &RunningSimulator,
+    proxy: &AwsProxy,
+    relay: &ResetRelay,
+) -> anyhow::Result<bool> {
     match fault {
         Fault::None => {}
         Fault::Http5xx { count, status } => sim.inject_faults(FaultPlan {
@@ -141,13 +155,15 @@ pub async fn arm(fault: Fault, sim: &RunningSimulator, proxy: &AwsProxy) -> anyh
         }
         Fault::SlowCommit => sim.with_state(|s| s.jobs.duration = SLOW_COMMIT),
         Fault::Aws { fault, percent } => proxy.arm(fault, percent),
+        Fault::ConnectionReset { count } => relay.arm(count),
     }
     Ok(true)
 }
 
 /// Undo every armed fault: the fault plan emptied, commits fast again, the proxy forwarding.
 /// bob's lock is released by its own timer.
-pub fn clear(sim: &RunningSimulator, proxy: &AwsProxy) {
+pub fn clear(sim: &RunningSimulator, proxy: &AwsProxy, relay: &ResetRelay) {
+    relay.disarm();
     sim.with_state(|s| {
         s.faults = FaultPlan::default();
         s.jobs.forced_failures = 0;

@@ -29,6 +29,7 @@ pub mod faults;
 pub mod lambda_api;
 pub mod oracle;
 pub mod proxy;
+pub mod resets;
 pub mod rng;
 pub mod runner;
 pub mod world;

@@ -11,7 +11,7 @@ fn options(sequences: u64) -> Options {
         mode: Mode::Addresses,
         sequences: Some(sequences),
         until: Some(Instant::now() + Duration::from_secs(75)),
-        binary_share: 0.35,
+        binary_share: 0.5,
         kill_cli: false,
         strict_locks: false,
     }
@@ -19,7 +19,7 @@ fn options(sequences: u64) -> Options {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_seeded_soak_keeps_every_invariant() {
-    let counts = soak::soak_both(options(4), &[Mode::Addresses, Mode::Groups])
+    let counts = soak::soak_both(options(5), &[Mode::Addresses, Mode::Groups])
         .await
         .expect("the soak runs");
     println!("{counts}");

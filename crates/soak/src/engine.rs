@@ -285,7 +285,8 @@ impl Engine {
         let lambda = payload.is_some() && self.rng.chance(0.6);
         let kill = match self.rng.below(6) {
             _ if !lambda && !self.options.kill_cli => Kill::Never,
-            0 => Kill::After(Duration::from_millis(self.rng.below(1500) as u64)),
+            // Runs take 100-400 ms: most of this range lands mid-run.
+            0 => Kill::After(Duration::from_millis(40 + self.rng.below(300) as u64)),
             1 => Kill::AfterWrite,
             2 => {
                 self.sim

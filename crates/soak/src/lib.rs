@@ -10,16 +10,19 @@
 //! (the issue's `bench soak`; an alias in the bench crate can call [`soak_both`]).
 //! `SOAK_DEBUG=1` prints every step.
 //!
-//! # Defects found (palosync not changed here)
-//! - **D1** A SIGKILLed CLI run (`palosync handle`/`sync`) leaves the vsys config lock with a
-//!   comment leasing it until the CLI's 15-minute budget ends: every later run that needs to
-//!   write waits its whole deadline (`FirewallError::Busy`), for up to 15 minutes. The default
-//!   soak kills only Lambda runs (lease = invocation deadline); `--kill-cli` shows D1.
-//! - **D2** A killed run's config lock is only taken over (and released) by a later run that
-//!   writes: runs with nothing to change, a settling sync included, succeed and leave it held,
-//!   so other administrators stay locked out of the vsys. Counted as "known defect hits";
-//!   `--strict-locks` makes it a violation. Both: the ignored test
-//!   `killed_runs_leave_no_config_lock_behind`.
+//! # Defects found, and fixed in palosync
+//! - **D1** A SIGKILLed CLI run (`palosync handle`/`sync`) left the vsys config lock with a
+//!   comment leasing it until the CLI's 15-minute budget ended: every later run that needed to
+//!   write waited its whole deadline (`FirewallError::Busy`). Fixed: the lock comment names the
+//!   run's host and pid, and a run on the same host treats a lock whose process is gone as
+//!   expired (`firewall/session.rs`). A killed run on another host is still waited out until
+//!   its lease ends: the safe side, since it may be committing.
+//! - **D2** A killed run's config lock was only taken over (and released) by a later run that
+//!   writes: runs with nothing to change left it held, locking other administrators out. Fixed:
+//!   a sync with nothing to write releases palosync's expired lock
+//!   (`Firewall::release_expired_lock`). Both are pinned by
+//!   `killed_runs_leave_no_config_lock_behind`; `--kill-cli` and `--strict-locks` exercise them
+//!   in long runs.
 
 pub mod checks;
 pub mod counts;

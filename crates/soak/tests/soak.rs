@@ -1,5 +1,5 @@
 //! The short seeded soak `./scripts/test` runs: both modes side by side, a fixed seed, a few
-//! sequences each; prints its counts and fails on any violation. The ignored tests replay the
+//! sequences each; prints its counts and fails on any violation. The last test replays the
 //! defects the soak found (see the crate docs in src/lib.rs).
 
 use soak::{Mode, Options};
@@ -28,11 +28,9 @@ async fn a_short_seeded_soak_keeps_every_invariant() {
     assert!(counts.violations.is_empty(), "violations:\n{counts}");
 }
 
-/// D1 + D2: a SIGKILLed CLI run leaves the vsys config lock with a 15-minute lease; runs that
-/// then need to write wait their whole deadline, and the lock outlives every sync with
-/// nothing to write. Fails until palosync recovers such a lock.
+/// D1 + D2, found by the soak: a SIGKILLed CLI run left the vsys config lock with a 15-minute
+/// lease that later runs waited out, and that outlived every sync with nothing to write.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "defects D1/D2: a killed run's config lock outlives it (see src/lib.rs)"]
 async fn killed_runs_leave_no_config_lock_behind() {
     let options = Options {
         binary_share: 0.8,

@@ -56,7 +56,19 @@ impl Run<'_> {
         let writes = !execution.plan.is_empty();
         let mut pending = firewall.admins_with_pending_changes().await?;
         if !writes && !self.ours_pending(&pending) {
-            // Other admins' uncommitted changes are theirs to commit.
+            // Other admins' uncommitted changes are theirs to commit. A sync also frees a lock a
+            // killed run left (found by the soak: runs with nothing to write never took it over).
+            let sync = self
+                .scope
+                .keys
+                .iter()
+                .any(|(key, _)| *key == model::ReconcileKey::Everything);
+            if sync
+                && firewall.commit_scope().is_ok()
+                && let Err(error) = firewall.release_expired_lock().await
+            {
+                tracing::warn!(%error, "could not check for a lock a killed run left");
+            }
             return Ok(None);
         }
         // The lock, the write and the commit end before the deadline, with room to report.

@@ -41,13 +41,21 @@ fn unix_now() -> Duration {
         .unwrap_or_default()
 }
 
-/// A comment no other lock carries, to find ours in `show config-locks`, saying until when
-/// (Unix seconds) this run may hold the lock.
+/// This machine's name, so a run can tell a lock left by a dead process on the same host.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// A comment no other lock carries, to find ours in `show config-locks`, saying where it runs
+/// and until when (Unix seconds) this run may hold the lock.
 fn lock_comment(hold_until: Instant) -> String {
     let now = unix_now();
     let until = now + hold_until.saturating_duration_since(Instant::now());
     format!(
-        "palosync run {}-{} until {}",
+        "palosync run {}/{}-{} until {}",
+        host(),
         std::process::id(),
         now.as_nanos(),
         until.as_secs()
@@ -60,7 +68,28 @@ fn held_until(comment: &str) -> Option<u64> {
     rest.rsplit_once(" until ")?.1.parse().ok()
 }
 
-/// A live lock of another palosync run in `vsys` (its time not yet passed): (comment, until).
+/// The lock's run is a process of this host that no longer exists (a killed CLI run, found by
+/// the soak): its time need not be waited out.
+fn dead_here(comment: &str) -> bool {
+    let Some(rest) = comment.strip_prefix("palosync run ") else {
+        return false;
+    };
+    let Some((origin, _)) = rest.split_once('-') else {
+        return false;
+    };
+    let Some((host_name, pid)) = origin.rsplit_once('/') else {
+        return false;
+    };
+    let here = host();
+    !here.is_empty()
+        && host_name == here
+        && pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        })
+}
+
+/// A live lock of another palosync run in `vsys` (its time not yet passed, its process not
+/// known dead): (comment, until).
 fn live_palosync_lock(locks: &[LockInfo], vsys: &str, now_secs: u64) -> Option<(String, u64)> {
     locks
         .iter()
@@ -68,7 +97,7 @@ fn live_palosync_lock(locks: &[LockInfo], vsys: &str, now_secs: u64) -> Option<(
         .filter_map(|l| {
             let comment = l.comment.as_deref()?;
             let until = held_until(comment)?;
-            (until > now_secs).then(|| (comment.to_owned(), until))
+            (until > now_secs && !dead_here(comment)).then(|| (comment.to_owned(), until))
         })
         .next()
 }
@@ -176,6 +205,34 @@ impl Firewall {
         }
     }
 
+    /// Release a config lock palosync's user holds in this vsys whose run is over (its time has
+    /// passed, or its process on this host is gone): a killed run's. A run that writes takes
+    /// such a lock over anyway; this lets a run with nothing to write (a scheduled sync) free it,
+    /// so other administrators are not locked out. Returns whether it released one.
+    pub async fn release_expired_lock(&self) -> Result<bool, FirewallError> {
+        let locks = self
+            .client
+            .config_locks()
+            .await
+            .map_err(FirewallError::Lock)?;
+        let now = unix_now().as_secs();
+        let expired = locks.iter().any(|l| {
+            l.scope_name.as_deref() == Some(self.vsys.as_str())
+                && self.admin.as_deref().is_none_or(|admin| admin == l.admin)
+                && l.comment.as_deref().is_some_and(|c| {
+                    held_until(c).is_some_and(|until| until <= now) || dead_here(c)
+                })
+        });
+        if expired {
+            self.client
+                .release_config_lock(&self.lock_scope())
+                .await
+                .map_err(FirewallError::Lock)?;
+            tracing::info!("released a config lock a killed palosync run left behind");
+        }
+        Ok(expired)
+    }
+
     /// Release the config lock of `session`.
     pub async fn end_write(&self, _session: WriteSession) -> Result<(), FirewallError> {
         self.client
@@ -246,6 +303,12 @@ mod tests {
             "an older run's comment"
         );
         assert_eq!(held_until("maintenance until 9999999999"), None);
+        assert!(!dead_here(&first), "this process is alive");
+        let gone = format!("palosync run {}/4194304-1 until 9999999999", host());
+        assert!(dead_here(&gone), "no such process on this host");
+        assert!(!dead_here(
+            "palosync run elsewhere/4194304-1 until 9999999999"
+        ));
     }
 
     #[test]

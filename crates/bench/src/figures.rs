@@ -269,7 +269,8 @@ async fn full_sync(options: &Options) -> Result<FleetResults> {
         let end_to_end = if options.no_sync_end_to_end {
             None
         } else {
-            Some(sync_runs(&topology, mode, costs, options.sync_runs.max(1)).await)
+            let budget = std::time::Duration::from_secs(options.sync_budget_s);
+            Some(sync_runs(&topology, mode, costs, options.sync_runs.max(1), budget).await)
         };
         modes.push(ModeSync {
             mode,
@@ -286,10 +287,17 @@ async fn sync_runs(
     mode: PolicyMode,
     costs: Costs,
     runs: usize,
+    budget: std::time::Duration,
 ) -> Result<Vec<fleet::SyncRun>, String> {
     let mut samples = Vec::new();
     for run in 1..=runs {
-        match fleet::sync_end_to_end(topology, mode, costs).await {
+        let sync = fleet::sync_end_to_end(topology, mode, costs);
+        let Ok(outcome) = tokio::time::timeout(budget, sync).await else {
+            let why = format!("did not complete within the {} s budget", budget.as_secs());
+            eprintln!("full sync ({}): end to end {why}", mode.as_str());
+            return Err(why);
+        };
+        match outcome {
             Ok(done) => {
                 eprintln!(
                     "full sync ({}): end to end run {run}: {} round trips, {:.1} s",

@@ -115,6 +115,10 @@ pub struct Options {
     /// End-to-end full syncs per mode (each writes the whole estate into a fresh simulator).
     #[arg(long, default_value_t = 1)]
     sync_runs: usize,
+    /// Wall-time budget of one end-to-end full sync, in seconds; past it the run is reported as
+    /// not completed (so the whole benchmark run stays bounded).
+    #[arg(long, default_value_t = 900)]
+    sync_budget_s: u64,
     /// Skip the end-to-end full sync against the simulator (the planner alone still runs).
     #[arg(long)]
     no_sync_end_to_end: bool,

@@ -6,6 +6,7 @@ use crate::device::{Costs, Device, Usage};
 use crate::legacy::Legacy;
 use crate::palosync_strategy;
 use anyhow::Result;
+use model::{PolicyMode, Topology};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -20,16 +21,33 @@ pub struct BurstRun {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
     Legacy,
-    PalosyncBatch,
-    PalosyncPerEvent,
+    PalosyncBatch(PolicyMode),
+    PalosyncPerEvent(PolicyMode),
 }
 
 impl Strategy {
+    /// Every strategy the burst compares, in table order.
+    pub const ALL: [Strategy; 5] = [
+        Strategy::PalosyncBatch(PolicyMode::Groups),
+        Strategy::PalosyncBatch(PolicyMode::Addresses),
+        Strategy::PalosyncPerEvent(PolicyMode::Groups),
+        Strategy::PalosyncPerEvent(PolicyMode::Addresses),
+        Strategy::Legacy,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Strategy::Legacy => "legacy (the original's algorithm)",
-            Strategy::PalosyncBatch => "palosync, one SQS batch of 50",
-            Strategy::PalosyncPerEvent => "palosync, 50 separate invocations",
+            Strategy::PalosyncBatch(PolicyMode::Groups) => "palosync groups, one SQS batch of 50",
+            Strategy::PalosyncBatch(PolicyMode::Addresses) => {
+                "palosync addresses, one SQS batch of 50"
+            }
+            Strategy::PalosyncPerEvent(PolicyMode::Groups) => {
+                "palosync groups, 50 separate invocations"
+            }
+            Strategy::PalosyncPerEvent(PolicyMode::Addresses) => {
+                "palosync addresses, 50 separate invocations"
+            }
         }
     }
 }
@@ -38,13 +56,13 @@ pub async fn run(strategy: Strategy, burst: &Burst, costs: Costs) -> Result<Burs
     let device = Device::start().await?;
     let usage = match strategy {
         Strategy::Legacy => legacy(&device, burst, costs).await?,
-        Strategy::PalosyncBatch => {
-            palosync_strategy::warm_up(&device, burst).await?;
-            palosync_strategy::batch(&device, burst, costs).await?
+        Strategy::PalosyncBatch(mode) => {
+            palosync_strategy::warm_up(&device, burst, mode).await?;
+            palosync_strategy::batch(&device, burst, mode, costs).await?
         }
-        Strategy::PalosyncPerEvent => {
-            palosync_strategy::warm_up(&device, burst).await?;
-            palosync_strategy::per_event(&device, burst, costs).await?
+        Strategy::PalosyncPerEvent(mode) => {
+            palosync_strategy::warm_up(&device, burst, mode).await?;
+            palosync_strategy::per_event(&device, burst, mode, costs).await?
         }
     };
     let enforced = device.enforced_allowances().await?;
@@ -53,18 +71,24 @@ pub async fn run(strategy: Strategy, burst: &Burst, costs: Costs) -> Result<Burs
     Ok(BurstRun { usage, enforced })
 }
 
-/// The original: its own rules for the instances running before the burst (free), then one
-/// record at a time with AWS as it was after that record.
-async fn legacy(device: &Device, burst: &Burst, costs: Costs) -> Result<Usage> {
+/// The original's own rules for the instances running in `initial`, at zero cost.
+pub async fn legacy_setup(device: &Device, initial: &Topology) -> Result<()> {
     device.set_costs(Costs::FREE);
     let setup = Legacy::new(crate::device::client(&device.url(), Costs::FREE.poll)?);
-    for instance in burst.initial.instances.iter() {
+    for instance in initial.instances.iter() {
         if instance.state.receives_traffic() {
             let record = json!({"eventName": "StartInstances", "requestParameters":
                 {"instancesSet": {"items": [{"instanceId": instance.id.as_str()}]}}});
-            setup.handle_record(&record, &burst.initial).await?;
+            setup.handle_record(&record, initial).await?;
         }
     }
+    Ok(())
+}
+
+/// The original: its own rules for the instances running before the burst (free), then one
+/// record at a time with AWS as it was after that record.
+async fn legacy(device: &Device, burst: &Burst, costs: Costs) -> Result<Usage> {
+    legacy_setup(device, &burst.initial).await?;
     let legacy = Legacy::new(crate::device::client(&device.url(), costs.poll)?);
     let records: Vec<_> = burst.events.iter().map(|e| e.cloudtrail_record()).collect();
     let topologies: Vec<_> = (0..burst.events.len())

@@ -74,6 +74,11 @@ impl Device {
         self.sim.stats()
     }
 
+    /// How many addresses carry at least one registered tag right now.
+    pub fn registered_addresses(&self) -> usize {
+        self.sim.registered_ips(VSYS).len()
+    }
+
     pub async fn shutdown(self) {
         self.sim.shutdown().await;
     }
@@ -89,17 +94,28 @@ impl Device {
     }
 
     /// Every (source, destination, application, service) the committed rulebase allows through
-    /// rules other than the operator's: what a strategy made the firewall enforce.
+    /// rules other than the operator's: what a strategy made the firewall enforce. A dynamic
+    /// address group stands for its registered members, and addresses are written one way
+    /// (`0.0.0.0/0` as `any`, no `/32`), so both policy modes compare.
     pub async fn enforced_allowances(&self) -> Result<BTreeSet<[String; 4]>> {
         let rules = self.running_rules().await?;
+        let expand = |member: &str| -> Vec<String> {
+            match self.sim.dynamic_group_members(VSYS, member) {
+                Some(ips) => ips.iter().map(ToString::to_string).collect(),
+                None => vec![canonical_address(member)],
+            }
+        };
         let mut allowed = BTreeSet::new();
         for rule in rules.iter().filter(|r| {
             !OPERATOR_RULES.contains(&r.name.as_str())
                 && r.name != BOTTOM_RULE
                 && r.action.as_ref().is_some_and(RuleAction::allows)
         }) {
-            for source in &rule.source {
-                for destination in &rule.destination {
+            let sources: Vec<String> = rule.source.iter().flat_map(|s| expand(s)).collect();
+            let destinations: Vec<String> =
+                rule.destination.iter().flat_map(|d| expand(d)).collect();
+            for source in &sources {
+                for destination in &destinations {
                     for application in &rule.application {
                         for service in &rule.service {
                             allowed.insert([
@@ -129,6 +145,18 @@ impl Device {
     }
 }
 
+/// One spelling per address: the whole IPv4 or IPv6 space as `any`, a host without `/32`.
+fn canonical_address(member: &str) -> String {
+    match member {
+        "0.0.0.0/0" | "::/0" => "any".to_owned(),
+        _ => member
+            .strip_suffix("/32")
+            .or_else(|| member.strip_suffix("/128"))
+            .unwrap_or(member)
+            .to_owned(),
+    }
+}
+
 /// A client for the simulator's `admin`, polling jobs every `poll`.
 pub fn client(url: &str, poll: Duration) -> Result<Client> {
     Ok(Client::builder(url)
@@ -147,6 +175,8 @@ pub struct Usage {
     pub commit_requests: u64,
     pub commits: u64,
     pub job_polls: u64,
+    /// User-ID API messages (`type=user-id`): group mode's registrations, no commit.
+    pub user_id_messages: u64,
     pub wall: Duration,
 }
 
@@ -167,6 +197,7 @@ impl Usage {
             commit_requests: delta(|s| &s.by_type, "commit"),
             commits: after.commits_finished - before.commits_finished,
             job_polls: delta(|s| &s.by_op, "show jobs id"),
+            user_id_messages: delta(|s| &s.by_type, "user-id"),
             wall,
         }
     }

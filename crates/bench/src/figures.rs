@@ -9,14 +9,19 @@ use crate::coldstart::{self, StartTimes};
 use crate::device::{Costs, Usage};
 use crate::fleet::{self, FleetSize, PlanShape};
 use crate::logparse::{self, LogFiles, Parse};
+use crate::start::StartStrategy;
 use anyhow::Result;
+use model::PolicyMode;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
     Burst,
+    Start,
     FullSync,
+    Fit,
+    Memory,
     Log,
     ColdStart,
 }
@@ -28,7 +33,10 @@ impl Wanted {
     pub fn all() -> Self {
         Self(vec![
             Part::Burst,
+            Part::Start,
             Part::FullSync,
+            Part::Fit,
+            Part::Memory,
             Part::Log,
             Part::ColdStart,
         ])
@@ -44,7 +52,10 @@ impl Wanted {
 #[derive(Debug, Default)]
 pub struct Results {
     pub burst: Option<BurstResults>,
+    pub start: Option<StartResults>,
     pub fleet: Option<FleetResults>,
+    pub fit: Option<Vec<crate::fit::Fit>>,
+    pub memory: Option<MemoryResults>,
     pub log: Option<LogResults>,
     pub cold_start: Option<ColdStartResults>,
     pub seconds: f64,
@@ -54,20 +65,45 @@ pub struct Results {
 pub struct BurstResults {
     pub costs: Costs,
     pub runs: Vec<(Strategy, Vec<Usage>)>,
-    /// Both palosync deliveries left the firewall enforcing exactly the same allowances.
+    /// Both palosync deliveries in both modes left the firewall enforcing exactly the same
+    /// allowances (a dynamic address group counted as its registered members).
     pub palosync_deliveries_agree: bool,
     /// Allowances legacy left enforced that palosync's end state does not hold, and the reverse.
     pub legacy_extra: usize,
     pub legacy_missing: usize,
 }
 
+/// The policy modes every palosync scenario runs in, in table order.
+pub const MODES: [PolicyMode; 2] = [PolicyMode::Groups, PolicyMode::Addresses];
+
 #[derive(Debug)]
 pub struct FleetResults {
     pub size: FleetSize,
-    pub plans: Vec<PlanShape>,
     pub costs: Costs,
+    pub modes: Vec<ModeSync>,
+}
+
+/// The full sync in one policy mode.
+#[derive(Debug)]
+pub struct ModeSync {
+    pub mode: PolicyMode,
+    pub plans: Vec<PlanShape>,
     /// `None` when skipped; the error when the sync could not complete.
-    pub end_to_end: Option<Result<Vec<Usage>, String>>,
+    pub end_to_end: Option<Result<Vec<fleet::SyncRun>, String>>,
+}
+
+/// Instance start to enforced, per strategy.
+#[derive(Debug)]
+pub struct StartResults {
+    pub costs: Costs,
+    pub runs: Vec<(StartStrategy, Vec<Usage>)>,
+}
+
+/// Peak RSS of planning the full-sync estate, per mode (every run).
+#[derive(Debug)]
+pub struct MemoryResults {
+    pub size: FleetSize,
+    pub modes: Vec<(PolicyMode, Vec<crate::memory::PlanMemory>)>,
 }
 
 #[derive(Debug)]
@@ -97,8 +133,17 @@ pub async fn measure(options: &Options, wanted: Wanted) -> Result<Results> {
     if wanted.has(Part::Burst) {
         results.burst = Some(burst(options).await?);
     }
+    if wanted.has(Part::Start) {
+        results.start = Some(start(options).await?);
+    }
     if wanted.has(Part::FullSync) {
         results.fleet = Some(full_sync(options).await?);
+    }
+    if wanted.has(Part::Fit) {
+        results.fit = Some(crate::fit::measure(options.fleet())?);
+    }
+    if wanted.has(Part::Memory) {
+        results.memory = Some(memory(options)?);
     }
     if wanted.has(Part::Log) {
         results.log = Some(log(options)?);
@@ -115,11 +160,7 @@ async fn burst(options: &Options) -> Result<BurstResults> {
     let costs = options.costs();
     let mut runs = Vec::new();
     let mut ends = Vec::new();
-    for strategy in [
-        Strategy::PalosyncBatch,
-        Strategy::PalosyncPerEvent,
-        Strategy::Legacy,
-    ] {
+    for strategy in Strategy::ALL {
         let count = match strategy {
             Strategy::Legacy => options.legacy_runs(),
             _ => options.runs(),
@@ -141,69 +182,141 @@ async fn burst(options: &Options) -> Result<BurstResults> {
                     strategy.label(),
                     done.enforced.len()
                 );
-                ends.push(done.enforced);
+                ends.push((strategy, done.enforced));
             }
         }
         runs.push((strategy, samples));
     }
-    let [batch, per_event, legacy] =
-        <[_; 3]>::try_from(ends).map_err(|_| anyhow::anyhow!("three strategies ran"))?;
+    let end = |wanted: Strategy| {
+        ends.iter()
+            .find(|(s, _)| *s == wanted)
+            .map(|(_, e)| e)
+            .ok_or_else(|| anyhow::anyhow!("{} ran", wanted.label()))
+    };
+    let reference = end(Strategy::PalosyncBatch(PolicyMode::Addresses))?;
+    let legacy = end(Strategy::Legacy)?;
     Ok(BurstResults {
         costs,
         runs,
-        palosync_deliveries_agree: batch == per_event,
-        legacy_extra: legacy.difference(&batch).count(),
-        legacy_missing: batch.difference(&legacy).count(),
+        palosync_deliveries_agree: ends
+            .iter()
+            .filter(|(s, _)| *s != Strategy::Legacy)
+            .all(|(_, e)| e == reference),
+        legacy_extra: legacy.difference(reference).count(),
+        legacy_missing: reference.difference(legacy).count(),
     })
+}
+
+async fn start(options: &Options) -> Result<StartResults> {
+    let costs = options.start_costs();
+    let count = options.runs().min(3);
+    let mut runs = Vec::new();
+    for strategy in StartStrategy::ALL {
+        let mut samples = Vec::new();
+        for run in 1..=count {
+            let usage = crate::start::run(strategy, costs).await?;
+            eprintln!(
+                "start: {} run {run}/{count}: {} round trips, {} commits, {:.2} s",
+                strategy.label(),
+                usage.round_trips,
+                usage.commits,
+                usage.wall.as_secs_f64()
+            );
+            samples.push(usage);
+        }
+        runs.push((strategy, samples));
+    }
+    Ok(StartResults { costs, runs })
+}
+
+fn memory(options: &Options) -> Result<MemoryResults> {
+    let size = options.fleet();
+    let mut modes = Vec::new();
+    for mode in MODES {
+        let mut samples = Vec::new();
+        for _ in 0..options.runs().min(3) {
+            let m = crate::memory::measure(mode, size)?;
+            eprintln!(
+                "memory ({}): peak {} KiB, {:.2} s",
+                mode.as_str(),
+                m.peak_kib,
+                m.seconds
+            );
+            samples.push(m);
+        }
+        modes.push((mode, samples));
+    }
+    Ok(MemoryResults { size, modes })
 }
 
 async fn full_sync(options: &Options) -> Result<FleetResults> {
     let size = options.fleet();
     let topology = fleet::topology(size);
-    let mut plans = Vec::new();
-    for run in 1..=options.runs() {
-        let plan = fleet::plan_alone(&topology)?;
-        eprintln!(
-            "full sync: planner run {run}: {} operations in {:.0} ms",
-            plan.operations,
-            plan.elapsed.as_secs_f64() * 1000.0
-        );
-        plans.push(plan);
-    }
     let costs = options.costs();
-    let end_to_end = if options.no_sync_end_to_end {
-        None
-    } else {
-        let mut samples = Vec::new();
-        for run in 1..=options.runs().min(3) {
-            match fleet::sync_end_to_end(&topology, costs).await {
-                Ok(usage) => {
-                    eprintln!(
-                        "full sync: end to end run {run}: {} round trips, {:.1} s",
-                        usage.round_trips,
-                        usage.wall.as_secs_f64()
-                    );
-                    samples.push(usage);
-                }
-                Err(error) => {
-                    eprintln!("full sync: end to end failed: {error:#}");
-                    return Ok(FleetResults {
-                        size,
-                        plans,
-                        costs,
-                        end_to_end: Some(Err(format!("{error:#}"))),
-                    });
-                }
+    let mut modes = Vec::new();
+    for mode in MODES {
+        let mut plans = Vec::new();
+        for run in 1..=options.runs() {
+            let plan = fleet::plan_alone(&topology, mode)?;
+            eprintln!(
+                "full sync ({}): planner run {run}: {} operations in {:.0} ms",
+                mode.as_str(),
+                plan.operations,
+                plan.elapsed.as_secs_f64() * 1000.0
+            );
+            plans.push(plan);
+        }
+        let end_to_end = if options.no_sync_end_to_end {
+            None
+        } else {
+            let budget = std::time::Duration::from_secs(options.sync_budget_s);
+            Some(sync_runs(&topology, mode, costs, options.sync_runs.max(1), budget).await)
+        };
+        modes.push(ModeSync {
+            mode,
+            plans,
+            end_to_end,
+        });
+    }
+    Ok(FleetResults { size, costs, modes })
+}
+
+/// `runs` end-to-end syncs in `mode`, or why one failed.
+async fn sync_runs(
+    topology: &model::Topology,
+    mode: PolicyMode,
+    costs: Costs,
+    runs: usize,
+    budget: std::time::Duration,
+) -> Result<Vec<fleet::SyncRun>, String> {
+    let mut samples = Vec::new();
+    for run in 1..=runs {
+        let sync = fleet::sync_end_to_end(topology, mode, costs);
+        let Ok(outcome) = tokio::time::timeout(budget, sync).await else {
+            let why = format!("did not complete within the {} s budget", budget.as_secs());
+            eprintln!("full sync ({}): end to end {why}", mode.as_str());
+            return Err(why);
+        };
+        match outcome {
+            Ok(done) => {
+                eprintln!(
+                    "full sync ({}): end to end run {run}: {} round trips, {:.1} s",
+                    mode.as_str(),
+                    done.usage.round_trips,
+                    done.usage.wall.as_secs_f64()
+                );
+                samples.push(done);
+            }
+            Err(error) => {
+                eprintln!(
+                    "full sync ({}): end to end failed: {error:#}",
+                    mode.as_str()
+                );
+                return Err(format!("{error:#}"));
             }
         }
-        Some(Ok(samples))
-    };
-    Ok(FleetResults {
-        size,
-        plans,
-        costs,
-        end_to_end,
-    })
+    }
+    Ok(samples)
 }
 
 fn log(options: &Options) -> Result<LogResults> {

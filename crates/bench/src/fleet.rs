@@ -1,16 +1,16 @@
 //! The full-sync scenario: 5,000 instances behind the firewall, 500 security groups of 20
-//! permissions each, every instance in one or two groups. Measured twice: the planner alone
-//! (pure, in memory, nothing managed yet) and end to end through `App::run` against the
-//! simulator (read, plan, shadow checks, one batch, one commit).
+//! permissions each, every instance in one or two groups. Measured in each policy mode twice:
+//! the planner alone (pure, in memory, nothing managed yet) and end to end through `App::run`
+//! against the simulator (read, plan, shadow checks, registrations, batches, one commit).
 
 use crate::device::{BOTTOM_RULE, Costs, Device, Usage};
 use crate::palosync_strategy;
 use crate::topology::{add_group, add_instance, behind_firewall, permission, tcp};
 use anyhow::Result;
-use model::{InstanceState, PortRange, Protocol, Provenance, Settings, Topology};
+use model::{InstanceState, PolicyMode, PortRange, Protocol, Provenance, Settings, Topology};
 use palosync::app::Work;
 use planner::testing::InMemoryFirewall;
-use planner::{PolicyAnswers, RuleAction, Scope, plan_candidates};
+use planner::{Operation, PolicyAnswers, RuleAction, Scope, plan_candidates};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
@@ -66,18 +66,26 @@ pub fn topology(size: FleetSize) -> Topology {
 pub struct PlanShape {
     pub operations: usize,
     pub rules: usize,
+    pub address_groups: usize,
+    pub registrations: usize,
     pub queries: usize,
     pub elapsed: Duration,
 }
 
-/// The planner alone, against a firewall that holds only the bottom rule.
-pub fn plan_alone(topology: &Topology) -> Result<PlanShape> {
-    let settings = Settings::new(
+/// The policy settings the harness plans with, in `mode`.
+pub fn settings(mode: PolicyMode) -> Result<Settings> {
+    Ok(Settings::new(
         crate::topology::FIREWALL_INSTANCE,
         BOTTOM_RULE,
         "untrust",
         "trust",
-    )?;
+    )?
+    .with_mode(mode))
+}
+
+/// The planner alone in `mode`, against a firewall that holds only the bottom rule.
+pub fn plan_alone(topology: &Topology, mode: PolicyMode) -> Result<PlanShape> {
+    let settings = settings(mode)?;
     let scope = Scope::everything(Provenance::sync("bench"));
     let firewall = InMemoryFirewall::new(
         vec![InMemoryFirewall::catch_all(BOTTOM_RULE, RuleAction::Deny)],
@@ -96,28 +104,39 @@ pub fn plan_alone(topology: &Topology) -> Result<PlanShape> {
     // Nothing managed exists and no operator rule allows these flows: every answer is "no".
     let plan = candidates.finish(&PolicyAnswers::new());
     let elapsed = started.elapsed();
-    let rules = plan
-        .operations
-        .iter()
-        .filter(|op| matches!(op, planner::Operation::CreateRule { .. }))
-        .count();
+    let count =
+        |wanted: fn(&Operation) -> bool| plan.operations.iter().filter(|o| wanted(o)).count();
     Ok(PlanShape {
         operations: plan.operations.len(),
-        rules,
+        rules: count(|op| matches!(op, Operation::CreateRule { .. })),
+        address_groups: count(|op| matches!(op, Operation::CreateAddressGroup { .. })),
+        registrations: plan.registrations.register.len(),
         queries,
         elapsed,
     })
 }
 
-/// End to end: one `sync` through `App::run` against a fresh simulated firewall.
-pub async fn sync_end_to_end(topology: &Topology, costs: Costs) -> Result<Usage> {
+/// One end-to-end sync: the firewall work, and what the device holds afterwards.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncRun {
+    pub usage: Usage,
+    pub registered: usize,
+}
+
+/// End to end: one `sync` in `mode` through `App::run` against a fresh simulated firewall.
+pub async fn sync_end_to_end(
+    topology: &Topology,
+    mode: PolicyMode,
+    costs: Costs,
+) -> Result<SyncRun> {
     let device = Device::start().await?;
-    let app = palosync_strategy::app(&device, topology, costs.poll)?;
+    let app = palosync_strategy::app(&device, topology, mode, costs.poll)?;
     device.set_costs(costs);
     let before = device.stats();
     let started = Instant::now();
     palosync_strategy::invoke(&app, Work::Everything(Provenance::sync("bench"))).await?;
     let usage = Usage::between(&before, &device.stats(), started.elapsed());
+    let registered = device.registered_addresses();
     device.shutdown().await;
-    Ok(usage)
+    Ok(SyncRun { usage, registered })
 }

@@ -20,6 +20,7 @@ pub fn floor(costs: Costs) -> Usage {
         commit_requests: 1,
         commits: 1,
         job_polls: polls,
+        user_id_messages: 0,
         wall: costs.api * 4 + costs.commit,
     }
 }

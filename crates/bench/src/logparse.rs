@@ -124,11 +124,16 @@ fn child_parse(command: &mut Command) -> Result<Parse> {
 }
 
 pub fn peak_rss_kib() -> Result<u64> {
+    status_kib("VmHWM")
+}
+
+/// A `kB` figure of `/proc/self/status` (`VmHWM`, `VmRSS`).
+pub fn status_kib(field: &str) -> Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kib = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.split_whitespace().next())
-        .context("no VmHWM in /proc/self/status")?;
+        .with_context(|| format!("no {field} in /proc/self/status"))?;
     Ok(kib.parse()?)
 }

@@ -10,7 +10,7 @@ use crate::device::{ADMIN, API_KEY, BOTTOM_RULE, Costs, Device, Usage};
 use crate::topology::FIREWALL_INSTANCE;
 use anyhow::{Context, Result, bail};
 use aws::{ScopeOptions, Snapshot, SnapshotInventory};
-use model::{InstanceId, Provenance, Topology};
+use model::{InstanceId, PolicyMode, Provenance, Topology};
 use palosync::app::{App, TopologySource, Work};
 use palosync::config::{Config, RawSettings};
 use palosync::firewall::Firewall;
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// Long enough for 50 commits of the default 10 s.
 const RUN_BUDGET: Duration = Duration::from_secs(3600);
 
-pub fn config(url: &str) -> Result<Config> {
+pub fn config(url: &str, mode: PolicyMode) -> Result<Config> {
     let mut raw = RawSettings::default();
     for (setting, value) in [
         ("panos_url", url),
@@ -35,7 +35,9 @@ pub fn config(url: &str) -> Result<Config> {
     ] {
         raw.set(setting, value.to_owned());
     }
-    Ok(Config::validate(&raw)?)
+    let mut config = Config::validate(&raw)?;
+    config.policy = config.policy.clone().with_mode(mode);
+    Ok(config)
 }
 
 pub fn snapshot_source(topology: &Topology) -> TopologySource {
@@ -47,9 +49,9 @@ pub fn snapshot_source(topology: &Topology) -> TopologySource {
     TopologySource::Snapshot(Box::new(SnapshotInventory::from_snapshot(snapshot)))
 }
 
-/// An app against `device` whose firewall client polls commit jobs every `poll`.
-pub fn app(device: &Device, topology: &Topology, poll: Duration) -> Result<App> {
-    let config = config(&device.url())?;
+/// An app against `device` in `mode` whose firewall client polls commit jobs every `poll`.
+pub fn app(device: &Device, topology: &Topology, mode: PolicyMode, poll: Duration) -> Result<App> {
+    let config = config(&device.url(), mode)?;
     let firewall = Firewall::connect_polling(&config.firewall, panos::ApiKey::new(API_KEY), poll)?;
     Ok(App::from_parts(config, firewall, snapshot_source(topology)))
 }
@@ -67,16 +69,21 @@ pub async fn invoke(app: &App, work: Work) -> Result<palosync::report::Report> {
 }
 
 /// Bring a fresh device to the burst's starting point with one free sync.
-pub async fn warm_up(device: &Device, burst: &Burst) -> Result<()> {
+pub async fn warm_up(device: &Device, burst: &Burst, mode: PolicyMode) -> Result<()> {
     device.set_costs(Costs::FREE);
-    let app = app(device, &burst.initial, Costs::FREE.poll)?;
+    let app = app(device, &burst.initial, mode, Costs::FREE.poll)?;
     invoke(&app, Work::Everything(Provenance::sync("bench warm-up"))).await?;
     Ok(())
 }
 
 /// All 50 events in one SQS batch, AWS already in its final state: one invocation.
-pub async fn batch(device: &Device, burst: &Burst, costs: Costs) -> Result<Usage> {
-    let app = app(device, &burst.final_topology(), costs.poll)?;
+pub async fn batch(
+    device: &Device,
+    burst: &Burst,
+    mode: PolicyMode,
+    costs: Costs,
+) -> Result<Usage> {
+    let app = app(device, &burst.final_topology(), mode, costs.poll)?;
     let payload = burst.sqs_batch().to_string();
     device.set_costs(costs);
     let before = device.stats();
@@ -89,8 +96,13 @@ pub async fn batch(device: &Device, burst: &Burst, costs: Costs) -> Result<Usage
 }
 
 /// One invocation per event, AWS changing before each as it did in reality.
-pub async fn per_event(device: &Device, burst: &Burst, costs: Costs) -> Result<Usage> {
-    let mut app = app(device, &burst.initial, costs.poll)?;
+pub async fn per_event(
+    device: &Device,
+    burst: &Burst,
+    mode: PolicyMode,
+    costs: Costs,
+) -> Result<Usage> {
+    let mut app = app(device, &burst.initial, mode, costs.poll)?;
     let payloads: Vec<String> = burst
         .events
         .iter()

@@ -6,11 +6,12 @@ use crate::Options;
 use crate::burst_runs::Strategy;
 use crate::coldstart::StartTimes;
 use crate::device::Usage;
-use crate::figures::{BurstResults, ColdStartResults, FleetResults, LogResults, Results};
+use crate::figures::{BurstResults, ColdStartResults, LogResults, Results};
 use crate::floor::floor;
 use crate::logparse::{MIB, Parse};
 use crate::spread::{Spread, ratio};
 use anyhow::{Context, Result};
+use model::PolicyMode;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -30,8 +31,17 @@ pub fn render(options: &Options, results: &Results) -> String {
     if let Some(burst) = &results.burst {
         render_burst(&mut out, burst);
     }
+    if let Some(start) = &results.start {
+        crate::report_modes::render_start(&mut out, start);
+    }
     if let Some(fleet) = &results.fleet {
-        render_fleet(&mut out, fleet);
+        crate::fleet_report::render(&mut out, fleet);
+    }
+    if let Some(fit) = &results.fit {
+        crate::report_modes::render_fit(&mut out, fit);
+    }
+    if let Some(memory) = &results.memory {
+        crate::report_modes::render_memory(&mut out, memory);
     }
     if let Some(log) = &results.log {
         render_log(&mut out, log);
@@ -42,7 +52,7 @@ pub fn render(options: &Options, results: &Results) -> String {
     out
 }
 
-fn spread(samples: &[Usage], field: impl Fn(&Usage) -> f64) -> Spread {
+pub fn spread(samples: &[Usage], field: impl Fn(&Usage) -> f64) -> Spread {
     Spread::of(samples.iter().map(field)).unwrap_or(Spread {
         median: 0.0,
         min: 0.0,
@@ -106,21 +116,39 @@ fn render_burst(out: &mut String, burst: &BurstResults) {
         out,
         "| ratio | round trips | commits | wall |\n|---|---|---|---|"
     );
-    for (label, strategy) in [
-        ("legacy / palosync batch", Strategy::PalosyncBatch),
-        ("legacy / palosync per event", Strategy::PalosyncPerEvent),
+    let groups_batch = Strategy::PalosyncBatch(PolicyMode::Groups);
+    let addresses_batch = Strategy::PalosyncBatch(PolicyMode::Addresses);
+    let groups_each = Strategy::PalosyncPerEvent(PolicyMode::Groups);
+    let addresses_each = Strategy::PalosyncPerEvent(PolicyMode::Addresses);
+    for (label, over, under) in [
+        (
+            "addresses batch / groups batch",
+            addresses_batch,
+            groups_batch,
+        ),
+        (
+            "addresses per event / groups per event",
+            addresses_each,
+            groups_each,
+        ),
+        ("legacy / groups batch", legacy, groups_batch),
+        ("legacy / addresses batch", legacy, addresses_batch),
+        ("legacy / groups per event", legacy, groups_each),
+        ("legacy / addresses per event", legacy, addresses_each),
     ] {
         let _ = writeln!(
             out,
             "| {label} | {} | {} | {} |",
-            ratio(median(legacy, trips), median(strategy, trips)),
-            ratio(median(legacy, commits), median(strategy, commits)),
-            ratio(median(legacy, seconds), median(strategy, seconds)),
+            ratio(median(over, trips), median(under, trips)),
+            ratio(median(over, commits), median(under, commits)),
+            ratio(median(over, seconds), median(under, seconds)),
         );
     }
     for (label, strategy) in [
-        ("palosync batch / floor", Strategy::PalosyncBatch),
-        ("palosync per event / floor", Strategy::PalosyncPerEvent),
+        ("groups batch / floor", groups_batch),
+        ("addresses batch / floor", addresses_batch),
+        ("groups per event / floor", groups_each),
+        ("addresses per event / floor", addresses_each),
         ("legacy / floor", legacy),
     ] {
         let _ = writeln!(
@@ -133,7 +161,8 @@ fn render_burst(out: &mut String, burst: &BurstResults) {
     }
     let _ = writeln!(
         out,
-        "\nEnd state: both palosync deliveries enforce {} allowances; legacy's end state holds {} \
+        "\nEnd state: all four palosync runs (both deliveries, both modes; a dynamic address group \
+         counted as its registered members) enforce {} allowances; legacy's end state holds {} \
          allowances palosync's does not and lacks {} that it holds.\n",
         if burst.palosync_deliveries_agree {
             "exactly the same"
@@ -143,54 +172,6 @@ fn render_burst(out: &mut String, burst: &BurstResults) {
         burst.legacy_extra,
         burst.legacy_missing
     );
-}
-
-fn render_fleet(out: &mut String, fleet: &FleetResults) {
-    let s = fleet.size;
-    let plan_ms = Spread::of(fleet.plans.iter().map(|p| p.elapsed.as_secs_f64() * 1000.0));
-    let first = fleet.plans.first();
-    let _ = writeln!(
-        out,
-        "### Full sync: {} instances, {} groups × {} permissions, from a snapshot\n",
-        s.instances, s.groups, s.permissions
-    );
-    let _ = writeln!(
-        out,
-        "| measure | value |\n|---|---|\n| planner alone, nothing managed yet ({} runs) | {} ms |\n\
-         | operations planned | {} ({} rules) |\n| shadow questions (policy matches) needed | {} |",
-        fleet.plans.len(),
-        plan_ms.map_or("–".to_owned(), |p| p.show(0)),
-        first.map_or(0, |p| p.operations),
-        first.map_or(0, |p| p.rules),
-        first.map_or(0, |p| p.queries),
-    );
-    match &fleet.end_to_end {
-        Some(Ok(samples)) => {
-            let _ = writeln!(
-                out,
-                "| end to end against the simulator ({} runs, {} ms per call, {} ms commit) | {} s |\n\
-                 | round trips | {} (of which policy matches {}, job polls {}) |\n| commits | {} |\n",
-                samples.len(),
-                fleet.costs.api.as_millis(),
-                fleet.costs.commit.as_millis(),
-                spread(samples, seconds).show(1),
-                spread(samples, |u| u.round_trips as f64).show(0),
-                spread(samples, |u| u.policy_matches as f64).show(0),
-                spread(samples, |u| u.job_polls as f64).show(0),
-                spread(samples, |u| u.commits as f64).show(0),
-            );
-        }
-        Some(Err(why)) => {
-            let _ = writeln!(
-                out,
-                "| end to end against the simulator | did not complete: {} |\n",
-                why.replace('|', "/")
-            );
-        }
-        None => {
-            let _ = writeln!(out, "| end to end against the simulator | skipped |\n");
-        }
-    }
 }
 
 fn render_log(out: &mut String, log: &LogResults) {

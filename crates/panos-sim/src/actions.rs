@@ -256,23 +256,26 @@ pub fn move_entry(
         .entry_name()
         .unwrap_or_default()
         .to_string();
-    let siblings: Vec<usize> = (0..parent.children.len())
-        .filter(|&i| parent.children[i].name == tag)
-        .collect();
+    // Searched from the end: a rule just appended moves above a bottom rule next to it, and
+    // entry names are unique, so the result is the same as a forward scan.
     let sibling_named = |dst: &str| -> Result<usize, ApiFailure> {
         if dst == name {
             return Err(ApiFailure::invalid(vec![format!(
                 " {name} cannot be moved relative to itself"
             )]));
         }
-        siblings
+        parent
+            .children
             .iter()
-            .copied()
-            .find(|&i| parent.children[i].entry_name() == Some(dst))
+            .rposition(|c| c.name == tag && c.entry_name() == Some(dst))
             .ok_or_else(|| ApiFailure::invalid(vec![format!(" {dst} does not exist")]))
     };
-    let first = siblings.first().copied().unwrap_or(index);
-    let last = siblings.last().copied().unwrap_or(index);
+    let first = parent.position(|c| c.name == tag).unwrap_or(index);
+    let last = parent
+        .children
+        .iter()
+        .rposition(|c| c.name == tag)
+        .unwrap_or(index);
     let insert_at = match whereto {
         MoveWhere::Top if index == first => {
             return Err(ApiFailure::uncoded(format!("{name} is already at the top")));

@@ -360,11 +360,14 @@ fn collect_affected(
         return;
     };
     for el in elements {
-        let found = node.position(|c| {
-            c.name == el.name
-                && c.entry_name() == el.entry_name()
-                && (el.name != "member" || c.text == el.text)
-        });
+        let found = match el.entry_name() {
+            Some(name) => node.entry_index(&el.name, name),
+            None => node.position(|c| {
+                c.name == el.name
+                    && c.entry_name().is_none()
+                    && (el.name != "member" || c.text == el.text)
+            }),
+        };
         let Some(i) = found else { continue };
         at.push(i);
         if kind_at(root, at).is_some() {

@@ -110,10 +110,19 @@ impl Element {
 
     /// The child `<tag name="entry_name">`.
     pub fn entry(&self, tag: &str, entry_name: &str) -> Option<&Element> {
-        self.children
-            .iter()
-            .map(|c| c.as_ref())
-            .find(|c| c.name == tag && c.entry_name() == Some(entry_name))
+        self.entry_index(tag, entry_name)
+            .map(|i| self.children[i].as_ref())
+    }
+
+    /// The index of the `tag` child named `entry_name`. Entry names are unique within a list,
+    /// so the last child (where a `set` appends) is tried first: finding what was just written
+    /// into a 100,000-entry list costs one comparison, not a scan.
+    pub fn entry_index(&self, tag: &str, entry_name: &str) -> Option<usize> {
+        let is = |c: &Element| c.name == tag && c.entry_name() == Some(entry_name);
+        match self.children.last() {
+            Some(last) if is(last) => Some(self.children.len() - 1),
+            _ => self.children.iter().position(|c| is(c)),
+        }
     }
 
     /// Follows a chain of child names; `None` as soon as one is missing.

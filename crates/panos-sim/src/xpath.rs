@@ -76,6 +76,15 @@ impl Step {
 
     /// Indices of the children of `parent` this step selects.
     pub fn select(&self, parent: &Element) -> Vec<usize> {
+        // `entry[@name='x']`: names are unique in a list, and the entry a client just wrote is
+        // usually the last child, so look there before scanning.
+        if let (Some(name), Some(last)) = (self.exact_name(), parent.children.last())
+            && self.name == "entry"
+            && self.matches(last)
+            && last.entry_name() == Some(name)
+        {
+            return vec![parent.children.len() - 1];
+        }
         let hits = parent
             .children
             .iter()

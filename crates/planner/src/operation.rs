@@ -119,17 +119,37 @@ impl Operation {
 }
 
 /// Put operations in an order the firewall accepts, keeping the relative order within a kind.
-/// Buckets, not a sort: operations are large, and a plan may hold hundreds of thousands.
-pub fn order(operations: Vec<Operation>) -> Vec<Operation> {
-    let mut buckets: [Vec<Operation>; 6] = Default::default();
-    for operation in operations {
-        buckets[usize::from(operation.rank())].push(operation);
+/// In place: operations are large and a plan may hold hundreds of thousands, so they are never
+/// copied into buckets or a second vector. Each operation's destination (its rank's offset plus
+/// its place among that rank's operations) is computed first, then the permutation is applied
+/// by following its cycles with swaps: extra memory is one index per operation.
+pub fn order(mut operations: Vec<Operation>) -> Vec<Operation> {
+    let mut offsets = [0usize; 6];
+    for operation in &operations {
+        offsets[usize::from(operation.rank())] += 1;
     }
-    let mut ordered = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
-    for bucket in buckets {
-        ordered.extend(bucket);
+    let mut next = 0;
+    for slot in offsets.iter_mut() {
+        let count = *slot;
+        *slot = next;
+        next += count;
     }
-    ordered
+    let mut destination: Vec<usize> = operations
+        .iter()
+        .map(|operation| {
+            let rank = usize::from(operation.rank());
+            offsets[rank] += 1;
+            offsets[rank] - 1
+        })
+        .collect();
+    for i in 0..operations.len() {
+        while destination[i] != i {
+            let j = destination[i];
+            operations.swap(i, j);
+            destination.swap(i, j);
+        }
+    }
+    operations
 }
 
 /// An allowance left to an unmanaged rule that already allows it.

@@ -41,15 +41,17 @@ fn unix_now() -> Duration {
         .unwrap_or_default()
 }
 
-/// This machine's name, so a run can tell a lock left by a dead process on the same host.
+/// This kernel's boot id, so a run can tell a lock left by a dead process of the same kernel.
+/// Not the host name: Lambda execution environments may share one, but each runs its own
+/// kernel, so a pid is only meaningful under the same boot id.
 fn host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .map(|h| h.trim().to_owned())
         .unwrap_or_default()
 }
 
 /// A comment no other lock carries, to find ours in `show config-locks`, saying where it runs
-/// and until when (Unix seconds) this run may hold the lock.
+/// (boot id and pid) and until when (Unix seconds) this run may hold the lock.
 fn lock_comment(hold_until: Instant) -> String {
     let now = unix_now();
     let until = now + hold_until.saturating_duration_since(Instant::now());
@@ -68,16 +70,17 @@ fn held_until(comment: &str) -> Option<u64> {
     rest.rsplit_once(" until ")?.1.parse().ok()
 }
 
-/// The lock's run is a process of this host that no longer exists (a killed CLI run, found by
+/// The lock's run is a process of this kernel that no longer exists (a killed CLI run, found by
 /// the soak): its time need not be waited out.
 fn dead_here(comment: &str) -> bool {
     let Some(rest) = comment.strip_prefix("palosync run ") else {
         return false;
     };
-    let Some((origin, _)) = rest.split_once('-') else {
+    // `<boot id>/<pid>-<nanos> until <t>`; the boot id has dashes of its own.
+    let Some((host_name, after)) = rest.split_once('/') else {
         return false;
     };
-    let Some((host_name, pid)) = origin.rsplit_once('/') else {
+    let Some((pid, _)) = after.split_once('-') else {
         return false;
     };
     let here = host();

@@ -132,29 +132,6 @@ impl Meter {
     }
 }
 
-/// The id of `group`'s ingress rule for tcp `port`.
-async fn rule_id(h: &Harness, group: &str, port: i32) -> String {
-    let rules = h
-        .ec2
-        .describe_security_group_rules()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-id")
-                .values(group)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("describe rules");
-    rules
-        .security_group_rules()
-        .iter()
-        .find(|r| r.from_port() == Some(port) && r.is_egress() == Some(false))
-        .and_then(|r| r.security_group_rule_id())
-        .expect("the rule")
-        .to_owned()
-}
-
 /// `event` happens to `instance` in moto, then its CloudTrail event reaches palosync.
 async fn lifecycle(
     h: &mut Harness,
@@ -311,35 +288,11 @@ async fn group_changes_rewrite_the_groups_rules_and_swaps_and_routes_move_member
     assert_allowed(&h, https(&web1_ip), "revoke keeps https").await;
 
     // https moves to 8443 in place (ModifySecurityGroupRules), then is revoked by its rule id
-    let https_rule = rule_id(&h, &web, 443).await;
-    h.ec2
-        .modify_security_group_rules()
-        .group_id(&web)
-        .security_group_rules(
-            aws_sdk_ec2::types::SecurityGroupRuleUpdate::builder()
-                .security_group_rule_id(&https_rule)
-                .security_group_rule(
-                    aws_sdk_ec2::types::SecurityGroupRuleRequest::builder()
-                        .ip_protocol("tcp")
-                        .from_port(8443)
-                        .to_port(8443)
-                        .cidr_ipv4("0.0.0.0/0")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
+    let https_rule = h.ingress_rule_id(&web, 443).await;
+    h.modify_rule_to_port(&web, &https_rule, 8443)
         .await
-        .expect("modify in moto");
-    h.event(
-        "ModifySecurityGroupRules",
-        json!({ "ModifySecurityGroupRulesRequest": { "GroupId": web, "SecurityGroupRule": {
-            "SecurityGroupRuleId": https_rule, "SecurityGroupRule": {
-                "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "CidrIpv4": "0.0.0.0/0" } } } }),
-    )
-    .await
-    .1
-    .expect("modify");
+        .1
+        .expect("modify");
     assert_not_allowed(&h, https(&web1_ip), "modify: 443 is gone").await;
     assert_allowed(&h, partner(&web1_ip, 8443), "modify: 8443 from anywhere").await;
     h.ec2

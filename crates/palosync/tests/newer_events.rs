@@ -67,54 +67,11 @@ async fn a_rule_modified_in_place_then_revoked_by_its_id() {
         .1
         .expect("start");
 
-    let rules = h
-        .ec2
-        .describe_security_group_rules()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-id")
-                .values(&group)
-                .build(),
-        )
-        .send()
+    let https = h.ingress_rule_id(&group, 443).await;
+    h.modify_rule_to_port(&group, &https, 8443)
         .await
-        .expect("describe rules");
-    let https = rules
-        .security_group_rules()
-        .iter()
-        .find(|r| r.from_port() == Some(443) && r.is_egress() == Some(false))
-        .and_then(|r| r.security_group_rule_id())
-        .expect("the 443 rule")
-        .to_owned();
-
-    h.ec2
-        .modify_security_group_rules()
-        .group_id(&group)
-        .security_group_rules(
-            aws_sdk_ec2::types::SecurityGroupRuleUpdate::builder()
-                .security_group_rule_id(&https)
-                .security_group_rule(
-                    aws_sdk_ec2::types::SecurityGroupRuleRequest::builder()
-                        .ip_protocol("tcp")
-                        .from_port(8443)
-                        .to_port(8443)
-                        .cidr_ipv4("0.0.0.0/0")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("modify in moto");
-    h.event(
-        "ModifySecurityGroupRules",
-        json!({ "ModifySecurityGroupRulesRequest": { "GroupId": group, "SecurityGroupRule": {
-            "SecurityGroupRuleId": https, "SecurityGroupRule": {
-                "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "CidrIpv4": "0.0.0.0/0" } } } }),
-    )
-    .await
-    .1
-    .expect("modify reconciles");
+        .1
+        .expect("modify reconciles");
     let web1_ip = h.vpc.web1_ip.clone();
     assert_eq!(
         h.coverage().await,

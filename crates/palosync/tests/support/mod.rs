@@ -274,6 +274,65 @@ impl Harness {
         self.app.config.firewall = config.clone();
     }
 
+    /// The id of `group`'s ingress rule for tcp `port`.
+    pub async fn ingress_rule_id(&self, group: &str, port: i32) -> String {
+        let rules = self
+            .ec2
+            .describe_security_group_rules()
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name("group-id")
+                    .values(group)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("describe rules");
+        rules
+            .security_group_rules()
+            .iter()
+            .find(|r| r.from_port() == Some(port) && r.is_egress() == Some(false))
+            .and_then(|r| r.security_group_rule_id())
+            .expect("the rule")
+            .to_owned()
+    }
+
+    /// Rule `rule` of `group` becomes tcp/`port` from 0.0.0.0/0 in place (in moto), and its
+    /// ModifySecurityGroupRules event is delivered.
+    pub async fn modify_rule_to_port(
+        &mut self,
+        group: &str,
+        rule: &str,
+        port: i32,
+    ) -> (Report, Result<(), AppError>) {
+        self.ec2
+            .modify_security_group_rules()
+            .group_id(group)
+            .security_group_rules(
+                aws_sdk_ec2::types::SecurityGroupRuleUpdate::builder()
+                    .security_group_rule_id(rule)
+                    .security_group_rule(
+                        aws_sdk_ec2::types::SecurityGroupRuleRequest::builder()
+                            .ip_protocol("tcp")
+                            .from_port(port)
+                            .to_port(port)
+                            .cidr_ipv4("0.0.0.0/0")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("modify in moto");
+        self.event(
+            "ModifySecurityGroupRules",
+            serde_json::json!({ "ModifySecurityGroupRulesRequest": { "GroupId": group, "SecurityGroupRule": {
+                "SecurityGroupRuleId": rule, "SecurityGroupRule": {
+                    "IpProtocol": "tcp", "FromPort": port, "ToPort": port, "CidrIpv4": "0.0.0.0/0" } } } }),
+        )
+        .await
+    }
+
     /// The test VPC's id.
     pub async fn vpc_id(&self) -> String {
         self.ec2

@@ -358,11 +358,9 @@ pub async fn explain(app: &App, target: &Target) -> Result<Explained, AppError> 
         .map(|op| op.why().text.clone())
         .chain(
             plan.registrations
-                .register
-                .iter()
-                .chain(&plan.registrations.unregister)
-                .filter(|r| addresses.contains(&r.address.to_string()))
-                .map(|r| r.why.text.clone()),
+                .listed()
+                .filter(|(_, r)| addresses.contains(&r.address.to_string()))
+                .map(|(_, r)| r.why.text.clone()),
         )
         .collect();
     Ok(Explained {

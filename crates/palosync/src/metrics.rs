@@ -41,7 +41,7 @@ impl Metrics {
         metrics.rules_deleted = count(|o| matches!(o, Operation::DeleteRule { .. }));
         if let Some(execution) = &report.execution {
             let changes = &execution.plan.registrations;
-            metrics.registrations = (changes.register.len() + changes.unregister.len()) as u64;
+            metrics.registrations = changes.len() as u64;
             metrics.shadowed_allowances = execution.plan.shadowed.len() as u64;
             metrics.skipped_permissions = execution.plan.skipped.len() as u64;
             metrics.commit_ms = execution.commit_ms;

@@ -107,11 +107,7 @@ impl Report {
                     changes.register.len(),
                     changes.unregister.len()
                 );
-                let listed = changes
-                    .register
-                    .iter()
-                    .map(|r| ("register", r))
-                    .chain(changes.unregister.iter().map(|r| ("unregister", r)));
+                let listed = changes.listed();
                 for (verb, registration) in listed.clone().take(MAX_LISTED) {
                     let _ = writeln!(
                         out,

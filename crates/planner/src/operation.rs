@@ -206,6 +206,17 @@ impl RegistrationChanges {
     pub fn is_empty(&self) -> bool {
         self.register.is_empty() && self.unregister.is_empty()
     }
+
+    /// How many addresses change.
+    pub fn len(&self) -> usize {
+        self.register.len() + self.unregister.len()
+    }
+
+    /// Every change with its verb (`register`, `unregister`), registrations first.
+    pub fn listed(&self) -> impl Iterator<Item = (&'static str, &Registration)> + Clone {
+        let register = self.register.iter().map(|r| ("register", r));
+        register.chain(self.unregister.iter().map(|r| ("unregister", r)))
+    }
 }
 
 #[cfg(test)]

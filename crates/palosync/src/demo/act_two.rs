@@ -58,9 +58,10 @@ pub(super) async fn group_act(
         let (report, result) = app.run("demo", work, false, deadline).await;
         print_step(out, &report)?;
         tally.group_rules += rule_changes(&report);
-        tally.registrations += report.execution.as_ref().map_or(0, |e| {
-            e.plan.registrations.register.len() + e.plan.registrations.unregister.len()
-        });
+        tally.registrations += report
+            .execution
+            .as_ref()
+            .map_or(0, |e| e.plan.registrations.len());
         result?;
     }
     Ok(())

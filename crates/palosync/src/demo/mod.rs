@@ -360,13 +360,7 @@ fn print_step(out: &mut impl Write, report: &Report) -> Result<(), DemoError> {
     {
         writeln!(out, "   - {}", op.why().text)?;
     }
-    let changes = &execution.plan.registrations;
-    let listed = changes
-        .register
-        .iter()
-        .map(|r| ("register", r))
-        .chain(changes.unregister.iter().map(|r| ("unregister", r)));
-    for (verb, registration) in listed {
+    for (verb, registration) in execution.plan.registrations.listed() {
         writeln!(
             out,
             "   - {verb} {} as {}",

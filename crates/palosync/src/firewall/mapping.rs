@@ -218,17 +218,9 @@ mod tests {
 
     fn content() -> RuleContent {
         RuleContent {
-            name: "sg-0abc-1".into(),
-            from_zones: vec!["untrust".into()],
-            to_zones: vec!["trust".into()],
-            sources: vec!["any".into()],
-            destinations: vec!["10.0.1.10".into()],
-            applications: vec!["ssl".into()],
-            services: vec!["application-default".into()],
-            action: RuleAction::Allow,
             profile_group: Some("default".into()),
-            tags: vec!["palosync".into()],
             description: "to 10.0.1.10; allows sg-0abc tcp/443".into(),
+            ..crate::test_plans::rule("sg-0abc-1")
         }
     }
 

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use crate::failure::{ApiFailure, code};
+use crate::known_entries::{Found, KnownEntries};
 use crate::xml::Element;
 use crate::xpath::{LocationPath, NodePath, Step, node_at, node_at_mut};
 
@@ -105,16 +106,34 @@ fn new_node_for(step: &Step) -> Result<Element, ApiFailure> {
 }
 
 /// `set`: merge `elements` into the node at `path` (created if missing). Returns that node's path.
+/// `known` spares the scan of the list for each entry.
 pub fn set(
     root: &mut Element,
     path: &LocationPath,
     elements: &[Element],
     uuids: UuidSource<'_>,
+    known: &mut KnownEntries,
 ) -> Result<NodePath, ApiFailure> {
     let target = resolve_or_create(root, path, uuids)?;
     let node = node_at_mut(root, &target).ok_or_else(|| ApiFailure::bad_xpath("path vanished"))?;
+    let entries = known.for_set_into(&target, node);
     for el in elements {
-        merge_child(node, el, uuids);
+        match el.entry_name().filter(|_| el.name == "entry") {
+            Some(name) => match entries.find(node, name) {
+                Found::At(i) => merge_into(node.child_mut(i), el, uuids),
+                Found::Absent => {
+                    entries.record(name, node.children.len());
+                    append_new(node, el, uuids);
+                }
+                Found::Unsure => {
+                    merge_child(node, el, uuids);
+                    if let Some(i) = node.entry_index("entry", name) {
+                        entries.record(name, i);
+                    }
+                }
+            },
+            _ => merge_child(node, el, uuids),
+        }
     }
     Ok(target)
 }
@@ -123,39 +142,38 @@ pub fn set(
 /// text for members, same tag otherwise.
 fn counterpart(parent: &Element, incoming: &Element) -> Option<usize> {
     match (incoming.entry_name(), incoming.name.as_str()) {
-        (Some(name), _) => {
-            parent.position(|c| c.name == incoming.name && c.entry_name() == Some(name))
-        }
+        (Some(name), _) => parent.entry_index(&incoming.name, name),
         (None, "member") => parent.position(|c| c.name == "member" && c.text == incoming.text),
         (None, _) => parent.position(|c| c.name == incoming.name && c.entry_name().is_none()),
     }
 }
 
+fn append_new(parent: &mut Element, incoming: &Element, uuids: UuidSource<'_>) {
+    let mut fresh = incoming.clone();
+    assign_missing_uuids(&mut fresh, &parent.name.clone(), uuids);
+    parent.push(fresh);
+}
+
 fn merge_child(parent: &mut Element, incoming: &Element, uuids: UuidSource<'_>) {
     match counterpart(parent, incoming) {
-        None => {
-            let mut fresh = incoming.clone();
-            assign_missing_uuids(&mut fresh, &parent.name.clone(), uuids);
-            parent.push(fresh);
+        None => append_new(parent, incoming, uuids),
+        Some(i) => merge_into(parent.child_mut(i), incoming, uuids),
+    }
+}
+
+fn merge_into(existing: &mut Element, incoming: &Element, uuids: UuidSource<'_>) {
+    for (k, v) in &incoming.attrs {
+        // A rule keeps the uuid it was created with.
+        if k != "uuid" || existing.attr("uuid").is_none() {
+            existing.set_attr(k, v.clone());
         }
-        Some(i) => {
-            let existing = parent.child_mut(i);
-            for (k, v) in &incoming.attrs {
-                // A rule keeps the uuid it was created with.
-                if k != "uuid" || existing.attr("uuid").is_none() {
-                    existing.set_attr(k, v.clone());
-                }
-            }
-            if !incoming.text.is_empty()
-                || (incoming.children.is_empty() && !existing.text.is_empty())
-            {
-                existing.text = incoming.text.clone();
-                existing.children.clear();
-            }
-            for child in &incoming.children {
-                merge_child(existing, child, uuids);
-            }
-        }
+    }
+    if !incoming.text.is_empty() || (incoming.children.is_empty() && !existing.text.is_empty()) {
+        existing.text = incoming.text.clone();
+        existing.children.clear();
+    }
+    for child in &incoming.children {
+        merge_child(existing, child, uuids);
     }
 }
 

@@ -124,7 +124,7 @@ fn config(state: &mut SimState, req: &ApiRequest, admin: &str) -> Result<Reply, 
     let action = param_or_failure(req, "action")?.to_string();
     Stats::count(&mut state.stats.by_action, &action);
     match action.as_str() {
-        "get" => read(&state.store.candidate, req, true),
+        "get" => read(state.store.candidate(), req, true),
         "show" => read(&state.store.running, req, false),
         "multi-config" => multi_config(state, req, admin),
         "set" | "edit" | "delete" | "move" | "rename" | "clone" => {

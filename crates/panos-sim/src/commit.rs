@@ -73,7 +73,7 @@ pub fn commit(
             return Ok(nothing_to_commit());
         }
         CommitScope::Full {
-            snapshot: state.store.candidate.clone(),
+            snapshot: state.store.candidate().clone(),
             seqs: state.store.all_change_seqs(),
         }
     } else {

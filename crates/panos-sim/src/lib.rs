@@ -65,6 +65,7 @@ pub mod commit;
 pub mod dag;
 pub mod failure;
 pub mod jobs;
+pub mod known_entries;
 pub mod locks;
 pub mod netaddr;
 pub mod objects;

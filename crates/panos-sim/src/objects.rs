@@ -130,9 +130,23 @@ pub fn scope_of(root: &Element, path: &[usize]) -> Option<ScopeRef> {
 #[derive(Debug, Default)]
 pub struct ObjectIndex<'a> {
     lists: HashMap<&'static str, HashMap<&'a str, &'a Element>>,
+    /// Set when names are looked up in place (local scope first) rather than indexed: checking
+    /// the one object a write touched makes a handful of lookups, and indexing every object of
+    /// the scope for them would cost the size of the configuration per write.
+    in_place: Option<Vec<&'a Element>>,
 }
 
 impl<'a> ObjectIndex<'a> {
+    /// Lookups without an index, for checking a few objects.
+    pub fn in_place(root: &'a Element, scope: &ScopeRef) -> ObjectIndex<'a> {
+        let local = node_at(root, &scope.path);
+        let shared = root.child("shared");
+        ObjectIndex {
+            lists: HashMap::new(),
+            in_place: Some([local, shared].into_iter().flatten().collect()),
+        }
+    }
+
     pub fn build(root: &'a Element, scope: &ScopeRef) -> ObjectIndex<'a> {
         let mut index = ObjectIndex::default();
         let shared = root.child("shared");
@@ -169,11 +183,36 @@ impl<'a> ObjectIndex<'a> {
     }
 
     pub fn get(&self, list: &str, name: &str) -> Option<&'a Element> {
-        self.lists.get(list).and_then(|m| m.get(name)).copied()
+        match &self.in_place {
+            Some(_) if !INDEXED_LISTS.contains(&list) => None,
+            Some(holders) => holders
+                .iter()
+                .find_map(|h| h.child(list).and_then(|l| l.entry("entry", name))),
+            None => self.lists.get(list).and_then(|m| m.get(name)).copied(),
+        }
     }
 
     /// Every object of one list (order unspecified).
     pub fn all(&self, list: &str) -> Vec<&'a Element> {
+        if let Some(holders) = self
+            .in_place
+            .as_ref()
+            .filter(|_| INDEXED_LISTS.contains(&list))
+        {
+            let mut by_name: HashMap<&str, &Element> = HashMap::new();
+            for holder in holders.iter().rev() {
+                for e in holder
+                    .child(list)
+                    .into_iter()
+                    .flat_map(|l| l.children_named("entry"))
+                {
+                    if let Some(n) = e.entry_name() {
+                        by_name.insert(n, e);
+                    }
+                }
+            }
+            return by_name.into_values().collect();
+        }
         self.lists
             .get(list)
             .map(|m| m.values().copied().collect())

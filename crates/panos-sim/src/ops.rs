@@ -81,7 +81,7 @@ pub fn op(
             ))
         }
         ["validate", ..] => {
-            let snapshot = state.store.candidate.clone();
+            let snapshot = state.store.candidate().clone();
             let id = state
                 .jobs
                 .enqueue(admin, "", JobKind::Validate { snapshot }, now);
@@ -275,7 +275,7 @@ fn show_config(state: &SimState, cmd: &Element) -> Result<Reply, ApiFailure> {
         .map(|c| c.name.as_str());
     let tree = match which {
         Some("running") => &state.store.running,
-        Some("candidate") => &state.store.candidate,
+        Some("candidate") => state.store.candidate(),
         _ => {
             return Err(ApiFailure::new(
                 code::INVALID_COMMAND,

@@ -357,7 +357,7 @@ impl RunningSimulator {
         self.shared.lock().store.running.to_xml()
     }
     pub fn candidate_config_xml(&self) -> String {
-        self.shared.lock().store.candidate.to_xml()
+        self.shared.lock().store.candidate().to_xml()
     }
     /// A copy of the running configuration tree.
     pub fn running_config(&self) -> Element {
@@ -365,7 +365,7 @@ impl RunningSimulator {
     }
     /// A copy of the candidate configuration tree.
     pub fn candidate_config(&self) -> Element {
-        self.shared.lock().store.candidate.clone()
+        self.shared.lock().store.candidate().clone()
     }
     /// Running security rules of `vsys`, in order.
     pub fn running_rules(&self, vsys: &str) -> Vec<Element> {

@@ -13,6 +13,7 @@
 
 use crate::actions::{self, MoveWhere};
 use crate::failure::{ApiFailure, code};
+use crate::known_entries::KnownEntries;
 use crate::references::{reference_lines, referrers, rename_references};
 use crate::validate::{Stage, affected_objects, check_objects};
 use crate::xml::Element;
@@ -66,21 +67,33 @@ pub struct Change {
 /// Candidate, running and the log of uncommitted changes.
 #[derive(Debug, Clone)]
 pub struct ConfigStore {
-    pub candidate: Element,
+    /// Private so that every change goes through this store, which keeps `known` exact.
+    candidate: Element,
     pub running: Element,
     changes: Vec<Change>,
     next_seq: u64,
     sw_major: u32,
+    /// The candidate's list entries by name, kept across requests: a rulebase written in
+    /// batches of 200 would otherwise be hashed (or scanned) once per batch.
+    known: KnownEntries,
 }
 
 /// Applies one write to `root` with set-time validation. On error `root` may be half-changed:
-/// callers restore their snapshot.
-pub fn apply_write(root: &mut Element, op: &WriteOp, sw_major: u32) -> Result<Applied, ApiFailure> {
+/// callers restore their snapshot. `known` carries list entries across a run of writes.
+pub fn apply_write(
+    root: &mut Element,
+    op: &WriteOp,
+    sw_major: u32,
+    known: &mut KnownEntries,
+) -> Result<Applied, ApiFailure> {
     let mut uuids = || uuid::Uuid::new_v4().to_string();
+    if !matches!(op, WriteOp::Set { .. }) {
+        known.forget_all();
+    }
     match op {
         WriteOp::Set { xpath, elements } => {
             let path = XPath::parse(xpath)?;
-            let target = actions::set(root, path.single()?, elements, &mut uuids)?;
+            let target = actions::set(root, path.single()?, elements, &mut uuids, known)?;
             let els: Vec<&Element> = elements.iter().collect();
             validate_touched(root, &target, &els, sw_major)?;
         }
@@ -262,7 +275,18 @@ impl ConfigStore {
             changes: Vec::new(),
             next_seq: 1,
             sw_major,
+            known: KnownEntries::new(),
         }
+    }
+
+    pub fn candidate(&self) -> &Element {
+        &self.candidate
+    }
+
+    /// Every wholesale change of the candidate (a restored snapshot, a revert) goes through here.
+    fn replace_candidate(&mut self, candidate: Element) {
+        self.candidate = candidate;
+        self.known.forget_all();
     }
 
     pub fn sw_major(&self) -> u32 {
@@ -272,17 +296,23 @@ impl ConfigStore {
     /// Applies a write to the candidate; on failure the candidate is unchanged.
     pub fn write(&mut self, admin: &str, op: WriteOp) -> Result<Applied, ApiFailure> {
         let snapshot = self.candidate.clone();
-        match apply_write(&mut self.candidate, &op, self.sw_major) {
-            Ok(Applied::Changed) => {
-                self.record(admin, op);
-                Ok(Applied::Changed)
-            }
-            Ok(Applied::Absent) => Ok(Applied::Absent),
-            Err(e) => {
-                self.candidate = snapshot;
-                Err(e)
-            }
+        let result = self.write_unguarded(admin, op);
+        if result.is_err() {
+            self.replace_candidate(snapshot);
         }
+        result
+    }
+
+    /// Applies and records one write without a snapshot of its own: on error the candidate may
+    /// be half-changed, and the caller restores the snapshot it holds. A batch takes one
+    /// snapshot, not one per op: a per-op snapshot shares the rule list with the candidate, so
+    /// the next op's copy-on-write clones the whole list, and a batch into N rules costs N².
+    fn write_unguarded(&mut self, admin: &str, op: WriteOp) -> Result<Applied, ApiFailure> {
+        let applied = apply_write(&mut self.candidate, &op, self.sw_major, &mut self.known)?;
+        if applied == Applied::Changed {
+            self.record(admin, op);
+        }
+        Ok(applied)
     }
 
     fn record(&mut self, admin: &str, mut op: WriteOp) {
@@ -327,11 +357,11 @@ impl ConfigStore {
         let snapshot = (self.candidate.clone(), self.changes.len(), self.next_seq);
         let mut results = Vec::new();
         for op in ops {
-            let r = self.write(admin, op);
+            let r = self.write_unguarded(admin, op);
             let failed = r.is_err();
             results.push(r);
             if failed {
-                self.candidate = snapshot.0;
+                self.replace_candidate(snapshot.0);
                 self.changes.truncate(snapshot.1);
                 self.next_seq = snapshot.2;
                 return (results, false);
@@ -352,7 +382,7 @@ impl ConfigStore {
         self.revert_admin(admin)?;
         let (results, ok) = self.write_all(admin, ops);
         if !ok {
-            self.candidate = snapshot.0;
+            self.replace_candidate(snapshot.0);
             self.changes = snapshot.1;
             self.next_seq = snapshot.2;
         }
@@ -417,14 +447,14 @@ impl ConfigStore {
             );
             ApiFailure::with_lines(code::OPERATION_FAILED, lines)
         })?;
-        self.candidate = tree;
+        self.replace_candidate(tree);
         self.changes = kept;
         Ok(true)
     }
 
     /// `load config from running-config.xml`: the candidate becomes running again.
     pub fn revert(&mut self) {
-        self.candidate = self.running.clone();
+        self.replace_candidate(self.running.clone());
         self.changes.clear();
     }
 
@@ -436,8 +466,9 @@ impl ConfigStore {
     ) -> Result<(Element, Vec<String>), Vec<String>> {
         let mut tree = self.running.clone();
         let mut warnings = Vec::new();
+        let mut known = KnownEntries::new();
         for c in changes {
-            match apply_write(&mut tree, &c.op, self.sw_major) {
+            match apply_write(&mut tree, &c.op, self.sw_major, &mut known) {
                 Ok(_) => {}
                 Err(e) if matches!(c.op, WriteOp::Move { .. }) => {
                     warnings.push(format!(

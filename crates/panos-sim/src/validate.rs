@@ -381,21 +381,31 @@ fn collect_affected(
 }
 
 /// Set-time validation of the objects at `paths` (one index per scope).
+/// Up to this many objects are checked without building a name index.
+const FEW_OBJECTS: usize = 8;
+
 pub fn check_objects(
     root: &Element,
     paths: &[NodePath],
     stage: Stage,
     sw_major: u32,
 ) -> Vec<String> {
+    // A write touches a few objects: looking their references up in place is linear in the
+    // lists they name; indexing the scope would be linear in the whole configuration, per write.
+    let few = paths.len() <= FEW_OBJECTS;
     let mut indexes: HashMap<NodePath, ObjectIndex<'_>> = HashMap::new();
     let mut lines = Vec::new();
     for path in paths {
         let Some(scope) = scope_of(root, path) else {
             continue;
         };
-        let index = indexes
-            .entry(scope.path.clone())
-            .or_insert_with(|| ObjectIndex::build(root, &scope));
+        let index = indexes.entry(scope.path.clone()).or_insert_with(|| {
+            if few {
+                ObjectIndex::in_place(root, &scope)
+            } else {
+                ObjectIndex::build(root, &scope)
+            }
+        });
         lines.extend(check_object(root, path, index, stage, sw_major));
     }
     lines

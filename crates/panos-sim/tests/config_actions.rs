@@ -287,3 +287,90 @@ fn multi_config_is_atomic() {
         "nothing of the failed batch was applied"
     );
 }
+
+/// A batch remembers the entries of the list it sets into (the 20,000-rule write would scan the
+/// list once per rule otherwise): every write that can add, remove or reorder entries unseen
+/// must leave it exact, or a rule would be duplicated or merged into the wrong entry.
+#[test]
+fn a_batch_of_sets_mixed_with_other_writes_never_duplicates_or_misplaces_an_entry() {
+    let mut fw = Fw::new();
+    let rules = rules_xpath();
+    let security = rules.trim_end_matches("/rules");
+    let rule = |name: &str, dst: &str| {
+        format!(
+            "<entry name=\"{name}\"><destination><member>{dst}</member></destination>\
+             <action>allow</action></entry>"
+        )
+    };
+    let batch = format!(
+        "<multi-config>\
+         <set id=\"1\" xpath=\"{rules}\">{a}{b}</set>\
+         <set id=\"2\" xpath=\"{security}\"><rules>{c}</rules></set>\
+         <set id=\"3\" xpath=\"{rules}\">{c2}</set>\
+         <delete id=\"4\" xpath=\"{rules}/entry[@name='a']\"/>\
+         <set id=\"5\" xpath=\"{rules}\">{b2}</set>\
+         <set id=\"6\" xpath=\"{rules}/entry[@name='d']\"><action>deny</action></set>\
+         <set id=\"7\" xpath=\"{rules}\">{d}{a}</set>\
+         </multi-config>",
+        a = rule("a", "10.0.0.1"),
+        b = rule("b", "10.0.0.2"),
+        c = rule("c", "10.0.0.3"),
+        c2 = rule("c", "10.0.0.33"),
+        b2 = rule("b", "10.0.0.22"),
+        d = rule("d", "10.0.0.4"),
+    );
+    let ok = fw.call(&[
+        ("type", "config"),
+        ("action", "multi-config"),
+        ("element", &batch),
+    ]);
+    assert_eq!(status(&ok), ("success", Some("20")), "{ok:?}");
+    assert_eq!(fw.rule_names(), ["Clean up", "b", "c", "d", "a"]);
+    let destinations = |fw: &mut Fw, name: &str| {
+        let got = fw.get(&format!("{rules}/entry[@name='{name}']/destination"));
+        got.child("result")
+            .map(|r| r.members("destination"))
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(destinations(&mut fw, "b"), ["10.0.0.2", "10.0.0.22"]);
+    assert_eq!(destinations(&mut fw, "c"), ["10.0.0.3", "10.0.0.33"]);
+    assert_eq!(destinations(&mut fw, "d"), ["10.0.0.4"]);
+    assert_eq!(destinations(&mut fw, "a"), ["10.0.0.1"]);
+}
+
+#[test]
+fn a_refused_set_leaves_no_trace_for_the_next_writes_to_find() {
+    let mut fw = Fw::new();
+    let rules = rules_xpath();
+    let ok = |el: &panos_sim::xml::Element| status(el).0 == "success";
+    assert!(ok(&fw.set(
+        &rules,
+        "<entry name=\"a\"><action>allow</action></entry>"
+    )));
+    let refused = fw.set(
+        &rules,
+        "<entry name=\"b\"><action>allow</action></entry><entry name=\"x\"><bogus/></entry>",
+    );
+    assert_eq!(status(&refused), ("error", Some("12")), "{refused:?}");
+    assert_eq!(fw.rule_names(), ["Clean up", "a"]);
+    assert!(ok(
+        &fw.set(&rules, "<entry name=\"b\"><action>deny</action></entry>")
+    ));
+    assert!(ok(&fw.config(
+        "delete",
+        &format!("{rules}/entry[@name='a']"),
+        &[]
+    )));
+    assert!(ok(&fw.set(
+        &rules,
+        "<entry name=\"b\"><action>allow</action></entry>"
+    )));
+    assert!(ok(&fw.set(
+        &rules,
+        "<entry name=\"a\"><action>allow</action></entry>"
+    )));
+    assert_eq!(fw.rule_names(), ["Clean up", "b", "a"]);
+}

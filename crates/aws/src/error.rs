@@ -24,6 +24,9 @@ pub enum InventoryError {
         resource: String,
         detail: String,
     },
+    /// Fleet discovery found no running instance.
+    #[error("no running firewall carries {selector}")]
+    EmptyFleet { selector: String },
     #[error("cannot read snapshot {path}: {source}")]
     SnapshotIo {
         path: String,

@@ -84,6 +84,8 @@
 //! * [`SdkInventory::read_log_object`]: a CloudTrail log object streamed from S3 as a blocking
 //!   `Read`, with a size limit, for the `events` parser (which detects and undoes gzip).
 //! * [`fetch_api_key`]: the firewall API key from Secrets Manager or SSM, never logged.
+//! * [`SdkInventory::discover_fleet`]: the running firewalls of a fleet (by tag or Auto Scaling
+//!   group) and their management addresses, one filtered `DescribeInstances` per run.
 //!
 //! # Configuration
 //!
@@ -131,7 +133,8 @@ pub use inventory::Inventory;
 pub use normalize::targets_firewall;
 pub use s3_log::LogObjectLocation;
 pub use sdk::{
-    CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, InventoryOptions, SdkInventory, load_config,
+    CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, FleetMember, FleetQuery, FleetSelector,
+    InventoryOptions, SdkInventory, load_config,
 };
 pub use secrets::{ApiKey, ApiKeySource, SecretError, fetch_api_key};
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotInventory};

@@ -52,7 +52,12 @@ pub fn snapshot_source(topology: &Topology) -> TopologySource {
 /// An app against `device` in `mode` whose firewall client polls commit jobs every `poll`.
 pub fn app(device: &Device, topology: &Topology, mode: PolicyMode, poll: Duration) -> Result<App> {
     let config = config(&device.url(), mode)?;
-    let firewall = Firewall::connect_polling(&config.firewall, panos::ApiKey::new(API_KEY), poll)?;
+    let firewall = Firewall::connect_polling(
+        &device.url(),
+        &config.firewall,
+        panos::ApiKey::new(API_KEY),
+        poll,
+    )?;
     Ok(App::from_parts(config, firewall, snapshot_source(topology)))
 }
 

@@ -1,15 +1,17 @@
-//! One configured palosync: settings, a firewall session, and a source of AWS topology. Every
-//! entry point (the Lambda handler, `sync`, `plan`, `handle`, the demo) goes through
-//! [`App::run`], so they behave identically.
+//! One configured palosync: settings, the firewalls it writes to ([`Targets`]: one, or a
+//! fleet), and a source of AWS topology. Every entry point (the Lambda handler, `sync`, `plan`,
+//! `handle`, the demo) goes through [`App::run`], so they behave identically; a run reads AWS
+//! once and reconciles each firewall on its own ([`crate::fleet`]).
 
 use crate::config::{ApiKeySource, Config};
-use crate::executor::{self, ExecuteError, ExecuteOptions};
-use crate::firewall::Firewall;
-use crate::membership;
-use crate::report::{Report, ReportedError, round_trips, since};
-use aws::{Inventory, InventoryError, SdkInventory, SnapshotInventory};
+use crate::executor::{ExecuteError, ExecuteOptions};
+use crate::firewall::{DEFAULT_JOB_POLL_INTERVAL, Firewall, FirewallError};
+use crate::fleet::{self, FleetFailed};
+use crate::report::{Report, ReportedError, since};
+use crate::targets::{Member, MemberError, Targets};
+use aws::{FleetMember, FleetQuery, Inventory, InventoryError, SdkInventory, SnapshotInventory};
 use events::{EventFilter, Ingest, Trigger};
-use model::{PolicyMode, Provenance, ReadTargets, ReconcileKey};
+use model::{Provenance, ReadTargets, ReconcileKey};
 use planner::Scope;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,7 +33,7 @@ impl TopologySource {
         }
     }
 
-    async fn topology_for_targets(
+    pub(crate) async fn topology_for_targets(
         &self,
         keys: &[ReconcileKey],
         targets: &ReadTargets,
@@ -60,6 +62,16 @@ impl TopologySource {
         }
     }
 
+    /// The running members of a discovered fleet (EC2 only: a snapshot holds no tags).
+    async fn discover_fleet(&self, query: &FleetQuery) -> Result<Vec<FleetMember>, AppError> {
+        match self {
+            TopologySource::Aws(inventory) => Ok(inventory.discover_fleet(query).await?),
+            TopologySource::Snapshot(_) => Err(AppError::NoDiscovery {
+                selector: query.selector.to_string(),
+            }),
+        }
+    }
+
     fn calls(&self) -> BTreeMap<String, u64> {
         match self {
             TopologySource::Aws(inventory) => inventory.call_count().by_operation,
@@ -83,7 +95,16 @@ pub enum AppError {
     #[error("the firewall API key could not be read: {0}")]
     ApiKey(#[from] aws::SecretError),
     #[error("firewall settings: {0}")]
-    Firewall(#[from] crate::firewall::FirewallError),
+    Firewall(#[from] FirewallError),
+    #[error(transparent)]
+    Member(#[from] MemberError),
+    #[error(
+        "the fleet is discovered from EC2 ({selector}), which a snapshot run has no access to: \
+         list its firewalls with PANOS_URLS"
+    )]
+    NoDiscovery { selector: String },
+    #[error(transparent)]
+    Fleet(#[from] FleetFailed),
 }
 
 impl AppError {
@@ -91,10 +112,23 @@ impl AppError {
     pub fn error_type(&self) -> &'static str {
         match self {
             AppError::Execute(e) => e.error_type(),
+            AppError::Inventory(InventoryError::EmptyFleet { .. }) => "FleetEmpty",
             AppError::Inventory(_) | AppError::NoS3 { .. } => "AwsReadFailed",
+            AppError::NoDiscovery { .. } => "ConfigInvalid",
             AppError::Payload(_) => "InvalidPayload",
             AppError::ApiKey(_) => "ApiKeyUnavailable",
             AppError::Firewall(e) => e.error_type(),
+            AppError::Member(e) => e.error_type(),
+            AppError::Fleet(_) => "FleetFailed",
+        }
+    }
+
+    /// The Lambda `errorType`: [`AppError::error_type`], and for a fleet every failed firewall
+    /// by name.
+    pub fn lambda_error_type(&self) -> String {
+        match self {
+            AppError::Fleet(failed) => failed.lambda_error_type(),
+            other => other.error_type().to_owned(),
         }
     }
 }
@@ -102,7 +136,7 @@ impl AppError {
 #[derive(Debug)]
 pub struct App {
     pub config: Config,
-    pub firewall: Firewall,
+    pub targets: Targets,
     pub topology: TopologySource,
 }
 
@@ -137,7 +171,12 @@ impl App {
                     .to_owned()
             }
         };
-        let firewall = Firewall::connect(&config.firewall, panos::ApiKey::new(key))?;
+        let targets = Targets::connect(
+            &config.target,
+            &config.firewall,
+            panos::ApiKey::new(key),
+            DEFAULT_JOB_POLL_INTERVAL,
+        )?;
         let scope = aws::ScopeOptions {
             firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
             extra_route_targets: config.policy.extra_route_targets.clone(),
@@ -153,18 +192,49 @@ impl App {
         };
         Ok(Self {
             config,
-            firewall,
+            targets,
             topology,
         })
     }
 
     /// Assemble from parts (tests and the demo bring their own firewall and topology).
     pub fn from_parts(config: Config, firewall: Firewall, topology: TopologySource) -> Self {
+        Self::from_targets(config, Targets::one(firewall), topology)
+    }
+
+    /// As [`App::from_parts`], with any targets (a fleet of simulators).
+    pub fn from_targets(config: Config, targets: Targets, topology: TopologySource) -> Self {
         Self {
             config,
-            firewall,
+            targets,
             topology,
         }
+    }
+
+    /// This run's firewalls: the listed ones, or the fleet as EC2 shows it now.
+    pub async fn members(&self) -> Result<Vec<Member>, AppError> {
+        let discovered = match self.targets.discovery() {
+            Some(query) => self.topology.discover_fleet(query).await?,
+            None => Vec::new(),
+        };
+        Ok(self.targets.members(&discovered))
+    }
+
+    /// The first firewall that can be talked to, for commands that look at one (`explain`).
+    pub async fn first_firewall(&self) -> Result<std::sync::Arc<Firewall>, AppError> {
+        let mut first_error = None;
+        for member in self.members().await? {
+            match member.firewall {
+                Ok(firewall) => return Ok(firewall),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        Err(first_error.map_or_else(
+            || AppError::Firewall(FirewallError::Setup("no firewall to talk to".into())),
+            AppError::Member,
+        ))
     }
 
     /// The topology for `keys`, from AWS or the snapshot.
@@ -189,18 +259,13 @@ impl App {
         deadline: Instant,
     ) -> (Report, Result<(), AppError>) {
         let started = Instant::now();
-        let trips_before = round_trips(&self.firewall.stats());
         let calls_before = self.topology.calls();
         let dry_run = dry_run || self.config.dry_run;
         let mut report = Report::new(trigger, dry_run);
         let result = self.run_into(&mut report, work, dry_run, deadline).await;
         if let Err(error) = &result {
-            report.error = Some(ReportedError {
-                error_type: error.error_type().to_owned(),
-                message: error.to_string(),
-            });
+            report.error = Some(ReportedError::of(error));
         }
-        report.firewall_round_trips = since(round_trips(&self.firewall.stats()), &trips_before);
         report.aws_calls = since(self.topology.calls(), &calls_before);
         report
             .durations_ms
@@ -234,6 +299,8 @@ impl App {
             return Ok(());
         }
 
+        // Discovery first: an empty fleet fails before anything else is read.
+        let members = self.members().await?;
         let read_started = Instant::now();
         let topology = self.topology.topology_for(&keys).await?;
         report
@@ -246,50 +313,8 @@ impl App {
                 .map(|t| (t.key, t.provenance))
                 .collect(),
         );
-        let reconcile_started = Instant::now();
-        let settings = &self.config.policy;
         let options = ExecuteOptions { dry_run, deadline };
-        if settings.mode == PolicyMode::Groups && membership::applies(&scope) {
-            let fast =
-                membership::reconcile(&self.firewall, settings, &topology, &scope, options).await?;
-            if let Some(execution) = fast {
-                report
-                    .durations_ms
-                    .insert("reconcile", reconcile_started.elapsed().as_millis() as u64);
-                report.execution = Some(execution);
-                return Ok(());
-            }
-        }
-        let registrations = executor::registrations_to_read(settings, &scope);
-        let state = self
-            .firewall
-            .read_state(settings, &registrations)
-            .await
-            .map_err(ExecuteError::from)?;
-        // Managed rules in scope may point at interfaces the keys' read does not hold (an
-        // interface that left the group the event names): read them before planning, so
-        // nothing is removed for lack of a read.
-        let targets = executor::claimed_targets(settings, &topology, &scope, &state);
-        let topology = if targets.is_empty() {
-            topology
-        } else {
-            let reread_started = Instant::now();
-            let topology = self.topology.topology_for_targets(&keys, &targets).await?;
-            report.durations_ms.insert(
-                "read_aws_claimed",
-                reread_started.elapsed().as_millis() as u64,
-            );
-            report.claimed_targets = Some(targets);
-            topology
-        };
-        let execution =
-            executor::reconcile_state(&self.firewall, settings, &topology, &scope, &state, options)
-                .await?;
-        report
-            .durations_ms
-            .insert("reconcile", reconcile_started.elapsed().as_millis() as u64);
-        report.execution = Some(execution);
-        Ok(())
+        fleet::reconcile(self, report, members, &topology, &keys, &scope, options).await
     }
 
     /// Every trigger of a payload, S3 log objects fetched and read in.

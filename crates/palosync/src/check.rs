@@ -3,9 +3,12 @@
 //! and bottom rule the settings name exist on the firewall, and that the key belongs to
 //! `PANOS_ADMIN` (a partial commit scoped to another admin would push that admin's changes and
 //! never palosync's). Changes nothing: the one write is a config lock, taken to learn the key's
-//! user and released at once.
+//! user and released at once. A fleet's firewalls are each checked (discovered first, when
+//! the fleet is), their checks named after the firewall.
 
 use crate::app::App;
+use crate::config::{Fleet, Target};
+use crate::firewall::Firewall;
 use model::ReconcileKey;
 use std::fmt::Write as _;
 
@@ -29,13 +32,18 @@ fn check(name: &str, result: Result<String, String>) -> Check {
 }
 
 pub async fn run(app: &App) -> Vec<Check> {
-    let settings = &app.config.policy;
-    let firewall = &app.firewall;
+    let target = match &app.config.target {
+        Target::Firewall { url } => url.clone(),
+        Target::Fleet(Fleet::Urls(urls)) => format!("fleet {}", urls.join(", ")),
+        Target::Fleet(Fleet::Discovered(query)) => format!(
+            "fleet of the running instances with {}, management on device index {}",
+            query.selector, query.device_index
+        ),
+    };
     let mut checks = vec![check(
         "settings",
         Ok(format!(
-            "{} vsys {}, commits {}",
-            app.config.firewall.url,
+            "{target} vsys {}, commits {}",
             app.config.firewall.vsys,
             match (&app.config.firewall.admin, app.config.firewall.full_commit) {
                 (_, true) => "full (PANOS_FULL_COMMIT)".to_owned(),
@@ -44,7 +52,56 @@ pub async fn run(app: &App) -> Vec<Check> {
             }
         )),
     )];
+    match app.members().await {
+        Err(error) => checks.push(check("fleet discovered", Err(error.to_string()))),
+        Ok(members) => {
+            let fleet = app.targets.is_fleet();
+            if app.targets.discovery().is_some() {
+                let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+                checks.push(check(
+                    "fleet discovered",
+                    Ok(format!("{} firewalls: {}", names.len(), names.join(", "))),
+                ));
+            }
+            for member in members {
+                let prefix = if fleet {
+                    format!("{}: ", member.name)
+                } else {
+                    String::new()
+                };
+                let found = match member.firewall {
+                    Ok(firewall) => check_firewall(app, &firewall).await,
+                    Err(error) => vec![check("firewall address", Err(error.to_string()))],
+                };
+                checks.extend(found.into_iter().map(|mut c| {
+                    c.name = format!("{prefix}{}", c.name);
+                    c
+                }));
+            }
+        }
+    }
+    let topology = app.topology_for(&[ReconcileKey::Everything]).await;
+    checks.push(check(
+        "AWS topology readable",
+        topology
+            .map(|t| {
+                format!(
+                    "{} VPCs, {} instances, {} security groups in scope",
+                    t.vpcs.len(),
+                    t.instances.len(),
+                    t.security_groups.len()
+                )
+            })
+            .map_err(|e| e.to_string()),
+    ));
+    checks
+}
 
+/// The checks of one firewall: reachable, the key's user, the zones, profile group and
+/// bottom rule the settings name.
+async fn check_firewall(app: &App, firewall: &Firewall) -> Vec<Check> {
+    let settings = &app.config.policy;
+    let mut checks = Vec::new();
     let info = firewall.system_info().await;
     let reachable = info.is_ok();
     checks.push(check(
@@ -103,20 +160,6 @@ pub async fn run(app: &App) -> Vec<Check> {
         ));
     }
 
-    let topology = app.topology_for(&[ReconcileKey::Everything]).await;
-    checks.push(check(
-        "AWS topology readable",
-        topology
-            .map(|t| {
-                format!(
-                    "{} VPCs, {} instances, {} security groups in scope",
-                    t.vpcs.len(),
-                    t.instances.len(),
-                    t.security_groups.len()
-                )
-            })
-            .map_err(|e| e.to_string()),
-    ));
     checks
 }
 

@@ -141,8 +141,9 @@ pub async fn explain(app: &App, target: &Target) -> Result<Explained, AppError> 
     let topology = app.topology_for(std::slice::from_ref(&key)).await?;
     let scope = Scope::single(key, Provenance::sync("explain"));
     let read = executor::registrations_to_read(settings, &scope);
-    let state = app
-        .firewall
+    // A fleet's firewalls hold the same policy once converged: the first one answers.
+    let firewall = app.first_firewall().await?;
+    let state = firewall
         .read_state(settings, &read)
         .await
         .map_err(executor::ExecuteError::from)?;
@@ -151,8 +152,7 @@ pub async fn explain(app: &App, target: &Target) -> Result<Explained, AppError> 
         deadline: Instant::now() + Duration::from_secs(60),
     };
     let dry_run =
-        executor::reconcile_state(&app.firewall, settings, &topology, &scope, &state, options)
-            .await?;
+        executor::reconcile_state(&firewall, settings, &topology, &scope, &state, options).await?;
 
     let scoped = in_scope_enis(&topology, settings);
     let routes = RouteIndex::new(&topology);

@@ -53,13 +53,29 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagn
     match result {
         // A failed reconcile fails the whole invocation: every message returns to the queue
         // and nothing half-done was committed.
-        Err(error) => Err(diagnostic(error.error_type(), &error.to_string())),
+        // A fleet's errorType names every firewall that failed.
+        Err(error) => Err(diagnostic(&error.lambda_error_type(), &error.to_string())),
         Ok(()) if is_sqs_batch => Ok(json!({
             "batchItemFailures": report
                 .failed_messages
                 .iter()
                 .map(|id| json!({ "itemIdentifier": id }))
                 .collect::<Vec<_>>()
+        })),
+        Ok(()) if !report.firewalls.is_empty() => Ok(json!({
+            "keys": report.keys.len(),
+            "operations": report
+                .executions()
+                .map(|e| e.plan.operations.len())
+                .sum::<usize>(),
+            "firewalls": report
+                .firewalls
+                .iter()
+                .map(|f| json!({
+                    "firewall": f.firewall,
+                    "commit": f.execution.as_ref().and_then(|e| e.commit.as_ref()),
+                }))
+                .collect::<Vec<_>>(),
         })),
         Ok(()) => Ok(json!({
             "keys": report.keys.len(),

@@ -12,10 +12,12 @@ pub mod demo;
 pub mod executor;
 pub mod explain;
 pub mod firewall;
+pub mod fleet;
 pub mod lambda;
 pub mod membership;
 pub mod metrics;
 pub mod report;
 pub mod snapshot;
+pub mod targets;
 #[cfg(test)]
 mod test_plans;

@@ -34,24 +34,28 @@ pub struct Metrics {
 impl Metrics {
     pub fn of(report: &Report) -> Self {
         let mut metrics = Metrics::default();
-        let count =
-            |f: fn(&Operation) -> bool| report.operations().iter().filter(|o| f(o)).count() as u64;
-        metrics.rules_created = count(|o| matches!(o, Operation::CreateRule { .. }));
-        metrics.rules_replaced = count(|o| matches!(o, Operation::ReplaceRule { .. }));
-        metrics.rules_deleted = count(|o| matches!(o, Operation::DeleteRule { .. }));
-        if let Some(execution) = &report.execution {
+        // A fleet's figures are the sums over its firewalls.
+        let full_sync = report.keys.contains(&ReconcileKey::Everything);
+        for execution in report.executions() {
+            let count = |f: fn(&Operation) -> bool| {
+                execution.plan.operations.iter().filter(|o| f(o)).count() as u64
+            };
+            metrics.rules_created += count(|o| matches!(o, Operation::CreateRule { .. }));
+            metrics.rules_replaced += count(|o| matches!(o, Operation::ReplaceRule { .. }));
+            metrics.rules_deleted += count(|o| matches!(o, Operation::DeleteRule { .. }));
             let changes = &execution.plan.registrations;
-            metrics.registrations = changes.len() as u64;
-            metrics.shadowed_allowances = execution.plan.shadowed.len() as u64;
-            metrics.skipped_permissions = execution.plan.skipped.len() as u64;
-            metrics.commit_ms = execution.commit_ms;
+            let registrations = changes.len() as u64;
+            metrics.registrations += registrations;
+            metrics.shadowed_allowances += execution.plan.shadowed.len() as u64;
+            metrics.skipped_permissions += execution.plan.skipped.len() as u64;
+            // The slowest commit: the one the run waited for longest.
+            metrics.commit_ms = metrics.commit_ms.max(execution.commit_ms);
             if matches!(execution.commit, Some(CommitReport::Committed { .. })) {
-                metrics.commits = 1;
+                metrics.commits += 1;
             }
-            let full_sync = report.keys.contains(&ReconcileKey::Everything);
             if full_sync && !execution.dry_run {
                 let operations = execution.plan.operations.len() + execution.plan.cleanup.len();
-                metrics.drift_repaired = operations as u64 + metrics.registrations;
+                metrics.drift_repaired += operations as u64 + registrations;
             }
         }
         metrics.failures = u64::from(report.error.is_some());

@@ -29,9 +29,13 @@ pub struct Report {
     /// What managed rules in scope pointed at beyond the keys' read, and was read too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_targets: Option<ReadTargets>,
+    /// What the firewall did (`PANOS_TARGET=firewall`); a fleet's are in `firewalls`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution: Option<Execution>,
-    /// Round trips to the firewall, by request kind.
+    /// Each firewall of a fleet (`PANOS_TARGET=fleet`), in the fleet's order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub firewalls: Vec<FirewallReport>,
+    /// Round trips to the firewall (a fleet's: all its firewalls'), by request kind.
     pub firewall_round_trips: BTreeMap<String, u64>,
     /// AWS API calls, by operation.
     pub aws_calls: BTreeMap<String, u64>,
@@ -46,6 +50,47 @@ pub struct ReportedError {
     pub message: String,
 }
 
+impl ReportedError {
+    pub fn of(error: &crate::app::AppError) -> Self {
+        Self {
+            error_type: error.error_type().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// One firewall of a fleet run: what it did, what it cost, how it failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FirewallReport {
+    /// Its management URL (its instance id when it has no address).
+    pub firewall: String,
+    /// The EC2 instance, for a discovered fleet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_targets: Option<ReadTargets>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
+    pub round_trips: BTreeMap<String, u64>,
+    pub durations_ms: BTreeMap<&'static str, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReportedError>,
+}
+
+impl FirewallReport {
+    pub fn new(firewall: String, instance_id: Option<String>) -> Self {
+        Self {
+            firewall,
+            instance_id,
+            claimed_targets: None,
+            execution: None,
+            round_trips: BTreeMap::new(),
+            durations_ms: BTreeMap::new(),
+            error: None,
+        }
+    }
+}
+
 impl Report {
     pub fn new(trigger: &str, dry_run: bool) -> Self {
         Self {
@@ -55,6 +100,14 @@ impl Report {
         }
     }
 
+    /// Every firewall's execution: the one firewall's, or each of a fleet's that got so far.
+    pub fn executions(&self) -> impl Iterator<Item = &Execution> {
+        self.execution
+            .iter()
+            .chain(self.firewalls.iter().filter_map(|f| f.execution.as_ref()))
+    }
+
+    /// The one firewall's firewall operations (a fleet's are per firewall).
     pub fn operations(&self) -> &[Operation] {
         self.execution
             .as_ref()
@@ -94,85 +147,26 @@ impl Report {
             let _ = writeln!(out, "    failed message {id}");
         }
         if let Some(execution) = &self.execution {
-            let plan = &execution.plan;
-            let _ = writeln!(out, "  operations: {}", plan.operations.len());
-            for op in &plan.operations {
-                let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
+            write_execution(&mut out, execution);
+        }
+        for firewall in &self.firewalls {
+            let trips: u64 = firewall.round_trips.values().sum();
+            let _ = writeln!(
+                out,
+                "  firewall {}{}: {trips} round trips",
+                firewall.firewall,
+                firewall
+                    .instance_id
+                    .as_ref()
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default()
+            );
+            if let Some(execution) = &firewall.execution {
+                write_execution(&mut out, execution);
             }
-            let changes = &plan.registrations;
-            if !changes.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  registrations: {} to register, {} to unregister (User-ID, no commit)",
-                    changes.register.len(),
-                    changes.unregister.len()
-                );
-                let listed = changes.listed();
-                for (verb, registration) in listed.clone().take(MAX_LISTED) {
-                    let _ = writeln!(
-                        out,
-                        "    {verb:<18} {} {}: {}",
-                        registration.address,
-                        registration.tags.join(", "),
-                        registration.why.text
-                    );
-                }
-                let more = listed.count().saturating_sub(MAX_LISTED);
-                if more > 0 {
-                    let _ = writeln!(out, "    … and {more} more");
-                }
+            if let Some(error) = &firewall.error {
+                let _ = writeln!(out, "    error ({}): {}", error.error_type, error.message);
             }
-            for skipped in &plan.skipped {
-                let _ = writeln!(
-                    out,
-                    "    not opened: {} {} on {}: {}",
-                    skipped.group, skipped.permission, skipped.network_interface, skipped.reason
-                );
-            }
-            for shadowed in &plan.shadowed {
-                let _ = writeln!(
-                    out,
-                    "    already allowed by {}: {:?}",
-                    shadowed.rule, shadowed.allowance
-                );
-            }
-            for note in &plan.notes {
-                let _ = writeln!(out, "    note: {note}");
-            }
-            for op in &plan.cleanup {
-                let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
-            }
-            for leftover in &execution.leftovers {
-                let _ = writeln!(
-                    out,
-                    "    left behind: {} {} (retried next run): {}",
-                    leftover.kind,
-                    leftover.name,
-                    leftover.lines.join(" ")
-                );
-            }
-            for awaited in &execution.awaited_commits {
-                let _ = writeln!(
-                    out,
-                    "    waited for palosync's earlier commit job {}: {} {}",
-                    awaited.job_id,
-                    awaited.result,
-                    awaited.lines.join(" ")
-                );
-            }
-            let commit = match &execution.commit {
-                None if execution.dry_run => "none (dry run)".to_owned(),
-                None if execution.membership_only => {
-                    "none (membership only: registrations take effect at once)".to_owned()
-                }
-                None => "none (nothing to change)".to_owned(),
-                Some(CommitReport::Committed { job_id, .. }) => format!("job {job_id} OK"),
-                Some(CommitReport::NothingToCommit) => "nothing to commit".to_owned(),
-                Some(CommitReport::StillRunning { job_id }) => {
-                    format!("job {job_id} still running at the deadline")
-                }
-            };
-            let _ = writeln!(out, "  commit: {commit}");
         }
         let trips: u64 = self.firewall_round_trips.values().sum();
         let calls: u64 = self.aws_calls.values().sum();
@@ -189,6 +183,89 @@ impl Report {
         }
         out
     }
+}
+
+/// One firewall's plan, changes and commit, as table lines.
+fn write_execution(out: &mut String, execution: &Execution) {
+    let plan = &execution.plan;
+    let _ = writeln!(out, "  operations: {}", plan.operations.len());
+    for op in &plan.operations {
+        let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
+    }
+    let changes = &plan.registrations;
+    if !changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "  registrations: {} to register, {} to unregister (User-ID, no commit)",
+            changes.register.len(),
+            changes.unregister.len()
+        );
+        let listed = changes.listed();
+        for (verb, registration) in listed.clone().take(MAX_LISTED) {
+            let _ = writeln!(
+                out,
+                "    {verb:<18} {} {}: {}",
+                registration.address,
+                registration.tags.join(", "),
+                registration.why.text
+            );
+        }
+        let more = listed.count().saturating_sub(MAX_LISTED);
+        if more > 0 {
+            let _ = writeln!(out, "    … and {more} more");
+        }
+    }
+    for skipped in &plan.skipped {
+        let _ = writeln!(
+            out,
+            "    not opened: {} {} on {}: {}",
+            skipped.group, skipped.permission, skipped.network_interface, skipped.reason
+        );
+    }
+    for shadowed in &plan.shadowed {
+        let _ = writeln!(
+            out,
+            "    already allowed by {}: {:?}",
+            shadowed.rule, shadowed.allowance
+        );
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "    note: {note}");
+    }
+    for op in &plan.cleanup {
+        let _ = writeln!(out, "    {:<18} {}", op_kind(op), op.why().text);
+    }
+    for leftover in &execution.leftovers {
+        let _ = writeln!(
+            out,
+            "    left behind: {} {} (retried next run): {}",
+            leftover.kind,
+            leftover.name,
+            leftover.lines.join(" ")
+        );
+    }
+    for awaited in &execution.awaited_commits {
+        let _ = writeln!(
+            out,
+            "    waited for palosync's earlier commit job {}: {} {}",
+            awaited.job_id,
+            awaited.result,
+            awaited.lines.join(" ")
+        );
+    }
+    let commit = match &execution.commit {
+        None if execution.dry_run => "none (dry run)".to_owned(),
+        None if execution.membership_only => {
+            "none (membership only: registrations take effect at once)".to_owned()
+        }
+        None => "none (nothing to change)".to_owned(),
+        Some(CommitReport::Committed { job_id, .. }) => format!("job {job_id} OK"),
+        Some(CommitReport::NothingToCommit) => "nothing to commit".to_owned(),
+        Some(CommitReport::StillRunning { job_id }) => {
+            format!("job {job_id} still running at the deadline")
+        }
+    };
+    let _ = writeln!(out, "  commit: {commit}");
 }
 
 /// Registrations listed one per line in the table; the rest are counted.

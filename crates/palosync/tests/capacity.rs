@@ -9,7 +9,7 @@ use support::*;
 async fn a_sync_over_the_devices_rule_capacity_writes_nothing_and_names_the_numbers() {
     let mut h = Harness::new("ap-east-2").await;
     // The device holds its two rules (the operator's and the bottom rule) and no more.
-    let mut config = firewall_config(&h.sim);
+    let mut config = firewall_config();
     config.max_rules = Some(2);
     h.reconnect(&config, 1000);
     let commits = h.sim.stats().commits_enqueued;

@@ -195,8 +195,7 @@ async fn a_plan_made_before_another_run_committed_is_made_again_under_the_lock()
     let read = palosync::executor::registrations_to_read(settings, &scope);
     // This run reads the device, then another run syncs the same change to the end.
     let stale = h
-        .app
-        .firewall
+        .firewall()
         .read_state(settings, &read)
         .await
         .expect("read");
@@ -213,7 +212,7 @@ async fn a_plan_made_before_another_run_committed_is_made_again_under_the_lock()
         deadline: Instant::now() + Duration::from_secs(30),
     };
     let execution = palosync::executor::reconcile_state(
-        &h.app.firewall,
+        h.firewall(),
         settings,
         &topology,
         &scope,

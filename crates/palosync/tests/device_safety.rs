@@ -114,7 +114,7 @@ async fn a_refused_service_delete_no_longer_wedges_revokes() {
         }],
         ..Plan::default()
     };
-    let firewall = &h.app.firewall;
+    let firewall = h.firewall();
     let session = firewall
         .begin_write(Instant::now() + Duration::from_secs(30))
         .await
@@ -474,7 +474,7 @@ async fn a_failed_later_batch_leaves_nothing_of_the_plan_behind() {
         ],
         ..Plan::default()
     };
-    let firewall = &h.app.firewall;
+    let firewall = h.firewall();
     let session = firewall
         .begin_write(Instant::now() + Duration::from_secs(30))
         .await

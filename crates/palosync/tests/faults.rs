@@ -17,12 +17,11 @@ async fn an_unreachable_firewall_is_a_clear_error() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
-    let mut config = settings_for(&h.sim, &h.vpc.firewall);
-    config.firewall.url = url;
+    let config = settings_for(&h.sim, &h.vpc.firewall);
     let firewall =
-        palosync::firewall::Firewall::connect(&config.firewall, panos::ApiKey::new(API_KEY))
+        palosync::firewall::Firewall::connect(&url, &config.firewall, panos::ApiKey::new(API_KEY))
             .expect("client builds");
-    h.app.firewall = firewall;
+    h.app.targets = palosync::targets::Targets::one(firewall);
 
     let web1 = h.vpc.web1.clone();
     let (report, result) = h.event("StartInstances", start(&web1)).await;

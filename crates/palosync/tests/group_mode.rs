@@ -6,7 +6,6 @@
 mod support;
 
 use model::PolicyMode;
-use panos::{PolicyMatch, PolicyMatchQuery};
 use serde_json::json;
 use std::collections::BTreeMap;
 use support::moto::{cidr, launch_with_interface, tcp};
@@ -41,26 +40,13 @@ fn partner(destination: &str, port: u16) -> Flow {
 
 /// The managed rule that allows `flow`, asked of the simulated firewall itself.
 async fn managed_allow(h: &Harness, flow: &Flow) -> Option<String> {
-    let query = PolicyMatchQuery {
-        from: "untrust".into(),
-        to: "trust".into(),
-        source: flow.source.parse().expect("source"),
-        destination: flow.destination.parse().expect("destination"),
-        protocol: 6,
-        destination_port: Some(flow.port),
-        application: Some(flow.application.into()),
-        source_user: None,
-        vsys: None,
-    };
-    let answer = h.admin.policy_match(&query).await.expect("policy match");
-    let PolicyMatch::Match { rule, .. } = answer else {
-        return None;
-    };
-    let managed = h.managed_rules().await;
-    let allows = managed
-        .iter()
-        .any(|r| r.name == rule && r.action == Some(panos::RuleAction::Allow));
-    allows.then_some(rule)
+    let Flow {
+        source,
+        destination,
+        port,
+        application,
+    } = flow;
+    managed_rule_allowing(&h.admin, source, destination, *port, application).await
 }
 
 async fn assert_allowed(h: &Harness, flow: Flow, step: &str) {
@@ -111,12 +97,12 @@ impl Meter {
     fn start(h: &Harness) -> Self {
         Self {
             commits: h.sim.stats().commits_enqueued,
-            round_trips: h.app.firewall.stats().round_trips,
+            round_trips: h.firewall().stats().round_trips,
         }
     }
 
     fn cost(self, h: &Harness) -> Cost {
-        let after = h.app.firewall.stats().round_trips;
+        let after = h.firewall().stats().round_trips;
         let round_trips = after
             .iter()
             .map(|(kind, n)| {

@@ -84,7 +84,8 @@ pub fn settings_env(
 pub fn app(env: &BTreeMap<String, String>, aws: &aws_config::SdkConfig) -> anyhow::Result<App> {
     let config = Config::validate(&RawSettings::from_env_map(env).0)
         .map_err(|e| anyhow::anyhow!("soak settings: {e}"))?;
-    let firewall = palosync::firewall::Firewall::connect_polling(
+    let targets = palosync::targets::Targets::connect(
+        &config.target,
         &config.firewall,
         panos::ApiKey::new(API_KEY),
         Duration::from_millis(20),
@@ -94,9 +95,9 @@ pub fn app(env: &BTreeMap<String, String>, aws: &aws_config::SdkConfig) -> anyho
         extra_route_targets: vec![],
     };
     let inventory = aws::SdkInventory::new(aws, aws::InventoryOptions::new(scope));
-    Ok(App::from_parts(
+    Ok(App::from_targets(
         config,
-        firewall,
+        targets,
         TopologySource::Aws(Box::new(inventory)),
     ))
 }

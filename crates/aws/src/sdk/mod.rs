@@ -7,9 +7,11 @@
 
 mod calls;
 mod convert;
+mod fleet;
 mod source;
 
 pub use calls::CallCount;
+pub use fleet::{FleetMember, FleetQuery, FleetSelector};
 
 use crate::closure;
 use crate::error::InventoryError;

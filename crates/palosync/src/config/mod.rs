@@ -6,8 +6,10 @@
 //! operator reading a failed Lambda's log can fix.
 
 mod raw;
+mod target;
 
 pub use raw::{RawSettings, VARIABLES};
+pub use target::{Fleet, Target};
 
 use ipnet::IpNet;
 use model::settings::MAX_PANOS_NAME;
@@ -18,6 +20,9 @@ use std::path::PathBuf;
 /// The validated configuration of one palosync run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// One firewall, or a fleet (`PANOS_TARGET`).
+    pub target: Target,
+    /// What every firewall of the target shares: key, admin, vsys, TLS trust.
     pub firewall: FirewallConfig,
     pub policy: Settings,
     /// Plan and report, change nothing.
@@ -29,8 +34,6 @@ pub struct Config {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirewallConfig {
-    /// `https://host[:port]`; `http://` only when written so (the simulator).
-    pub url: String,
     pub api_key: ApiKeySource,
     /// The administrator the key belongs to; commits are partial, scoped to it.
     pub admin: Option<String>,
@@ -185,8 +188,8 @@ impl Config {
             }
         }
 
+        let target = target::target(raw)?;
         let firewall = FirewallConfig {
-            url: firewall_url(&raw.panos_url)?,
             api_key: api_key_source(raw)?,
             admin: raw.panos_admin.as_ref().map(|a| a.trim().to_owned()),
             full_commit: flag(&raw.panos_full_commit, "PANOS_FULL_COMMIT", false)?,
@@ -205,6 +208,7 @@ impl Config {
         }
 
         Ok(Config {
+            target,
             firewall,
             policy,
             dry_run: flag(&raw.dry_run, "DRY_RUN", false)?,
@@ -298,39 +302,6 @@ fn cidrs(value: &Option<String>, variable: &'static str) -> Result<Vec<IpNet>, C
         .collect()
 }
 
-fn firewall_url(value: &Option<String>) -> Result<String, ConfigError> {
-    let url = required(
-        value,
-        "PANOS_URL",
-        "the firewall's management address (pa_ip)",
-    )?;
-    let invalid = |why: &str| ConfigError::Invalid {
-        variable: "PANOS_URL",
-        value: url.to_owned(),
-        why: why.to_owned(),
-    };
-    // A bare host or address (the original's pa_ip) means HTTPS; plain HTTP only when written.
-    let url = if url.contains("://") {
-        url.to_owned()
-    } else {
-        format!("https://{url}")
-    };
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| invalid("the scheme must be https:// (or http:// for the simulator)"))?;
-    let host = rest.split('/').next().unwrap_or_default();
-    if host.is_empty() {
-        return Err(invalid("no host"));
-    }
-    if rest.contains(['?', '#', '@']) {
-        return Err(invalid(
-            "only scheme, host and port are allowed (no credentials, query or path)",
-        ));
-    }
-    Ok(url.trim_end_matches('/').to_owned())
-}
-
 fn api_key_source(raw: &RawSettings) -> Result<ApiKeySource, ConfigError> {
     let sources = [
         ("PANOS_API_KEY", &raw.panos_api_key),
@@ -412,5 +383,7 @@ fn tls_choice(raw: &RawSettings) -> Result<TlsChoice, ConfigError> {
     }
 }
 
+#[cfg(test)]
+mod target_tests;
 #[cfg(test)]
 mod tests;

@@ -38,6 +38,11 @@ pub struct RawSettings {
     pub palosync_mode: Option<String>,
     pub palosync_tag_timeout: Option<String>,
     pub panos_max_rules: Option<String>,
+    pub panos_target: Option<String>,
+    pub panos_urls: Option<String>,
+    pub panos_fleet_tag: Option<String>,
+    pub panos_fleet_asg: Option<String>,
+    pub panos_fleet_mgmt_device_index: Option<String>,
 }
 
 /// `(setting, its environment variable, the original Lambda's name for it)`.
@@ -83,6 +88,15 @@ pub const VARIABLES: &[(&str, &str, Option<&str>)] = &[
     ("palosync_mode", "PALOSYNC_MODE", None),
     ("palosync_tag_timeout", "PALOSYNC_TAG_TIMEOUT", None),
     ("panos_max_rules", "PANOS_MAX_RULES", None),
+    ("panos_target", "PANOS_TARGET", None),
+    ("panos_urls", "PANOS_URLS", None),
+    ("panos_fleet_tag", "PANOS_FLEET_TAG", None),
+    ("panos_fleet_asg", "PANOS_FLEET_ASG", None),
+    (
+        "panos_fleet_mgmt_device_index",
+        "PANOS_FLEET_MGMT_DEVICE_INDEX",
+        None,
+    ),
 ];
 
 impl RawSettings {
@@ -158,6 +172,11 @@ impl RawSettings {
             "palosync_mode" => &mut self.palosync_mode,
             "palosync_tag_timeout" => &mut self.palosync_tag_timeout,
             "panos_max_rules" => &mut self.panos_max_rules,
+            "panos_target" => &mut self.panos_target,
+            "panos_urls" => &mut self.panos_urls,
+            "panos_fleet_tag" => &mut self.panos_fleet_tag,
+            "panos_fleet_asg" => &mut self.panos_fleet_asg,
+            "panos_fleet_mgmt_device_index" => &mut self.panos_fleet_mgmt_device_index,
             other => unreachable!("setting {other:?} is not in VARIABLES"),
         }
     }

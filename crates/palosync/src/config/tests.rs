@@ -9,7 +9,8 @@ fn raw(pairs: &[(&str, &str)]) -> RawSettings {
     RawSettings::from_env_map(&env).0
 }
 
-const MINIMAL: &[(&str, &str)] = &[
+/// The settings every writing run needs (the fleet tests take them without `PANOS_URL`).
+pub(super) const MINIMAL: &[(&str, &str)] = &[
     ("PANOS_URL", "fw.example.net"),
     ("PANOS_API_KEY_SECRET_ID", "palosync/api-key"),
     ("PANOS_ADMIN", "palosync"),
@@ -29,7 +30,12 @@ fn with(extra: &[(&'static str, &'static str)]) -> RawSettings {
 #[test]
 fn minimal_settings_validate_with_documented_defaults() {
     let config = Config::validate(&with(&[])).unwrap();
-    assert_eq!(config.firewall.url, "https://fw.example.net");
+    assert_eq!(
+        config.target,
+        Target::Firewall {
+            url: "https://fw.example.net".into()
+        }
+    );
     assert_eq!(config.firewall.vsys, "vsys1");
     assert_eq!(
         config.firewall.api_key,
@@ -55,7 +61,12 @@ fn the_original_lambdas_variables_still_work() {
         ("PANOS_ADMIN", "palosync"),
     ]))
     .unwrap();
-    assert_eq!(config.firewall.url, "https://192.0.2.10");
+    assert_eq!(
+        config.target,
+        Target::Firewall {
+            url: "https://192.0.2.10".into()
+        }
+    );
     assert_eq!(config.policy.bottom_rule, "deny-all");
     assert_eq!(config.policy.profile_group.as_deref(), Some("strict"));
     assert_eq!(
@@ -105,8 +116,12 @@ fn api_key_is_given_one_way_only_and_never_printed() {
 
 #[test]
 fn urls_are_https_unless_http_is_written() {
-    let url =
-        |v: &'static str| Config::validate(&with(&[("PANOS_URL", v)])).map(|c| c.firewall.url);
+    let url = |v: &'static str| {
+        Config::validate(&with(&[("PANOS_URL", v)])).map(|c| match c.target {
+            Target::Firewall { url } => url,
+            other => panic!("one firewall expected, got {other:?}"),
+        })
+    };
     assert_eq!(
         url("http://127.0.0.1:8443/").unwrap(),
         "http://127.0.0.1:8443"

@@ -74,6 +74,7 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
 
     let config = demo_config(&sim.url())?;
     let firewall = Firewall::connect_polling(
+        &sim.url(),
         &config.firewall,
         panos::ApiKey::new(KEY),
         Duration::from_millis(50),

@@ -155,6 +155,8 @@ pub enum CommitReport {
 
 #[derive(Debug)]
 pub struct Firewall {
+    /// The management URL: the firewall's name in reports.
+    url: String,
     client: panos::Client,
     location: Location,
     vsys: String,
@@ -172,13 +174,15 @@ pub struct Firewall {
 }
 
 impl Firewall {
-    pub fn connect(config: &FirewallConfig, key: ApiKey) -> Result<Self, FirewallError> {
-        Self::connect_polling(config, key, DEFAULT_JOB_POLL_INTERVAL)
+    /// A client for the firewall at `url` with the target's shared settings.
+    pub fn connect(url: &str, config: &FirewallConfig, key: ApiKey) -> Result<Self, FirewallError> {
+        Self::connect_polling(url, config, key, DEFAULT_JOB_POLL_INTERVAL)
     }
 
     /// As [`Firewall::connect`], polling commit jobs every `job_poll` (a simulator commits in
     /// milliseconds; a real device in seconds to minutes).
     pub fn connect_polling(
+        url: &str,
         config: &FirewallConfig,
         key: ApiKey,
         job_poll: Duration,
@@ -194,7 +198,7 @@ impl Firewall {
             ),
             TlsChoice::Insecure => panos::TlsOptions::Insecure,
         };
-        let client = panos::Client::builder(config.url.clone())
+        let client = panos::Client::builder(url.to_owned())
             .api_key(key)
             .tls(tls)
             .job_poll_interval(job_poll)
@@ -208,6 +212,7 @@ impl Firewall {
             (None, false) => None,
         };
         Ok(Self {
+            url: url.to_owned(),
             client,
             location: Location::vsys(config.vsys.clone()),
             vsys: config.vsys.clone(),
@@ -226,6 +231,11 @@ impl Firewall {
     pub fn with_batch_size(mut self, actions: usize) -> Self {
         self.batch_size = actions.max(2);
         self
+    }
+
+    /// The management URL this client talks to.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// How many security rules the device holds, when known (`PANOS_MAX_RULES`).

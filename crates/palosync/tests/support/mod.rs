@@ -47,9 +47,9 @@ pub async fn start_simulator_committing_in(commit_delay: Duration) -> RunningSim
         .expect("simulator starts")
 }
 
-pub fn firewall_config(sim: &RunningSimulator) -> FirewallConfig {
+/// What every simulated firewall of a test shares (key, admin, vsys, TLS).
+pub fn firewall_config() -> FirewallConfig {
     FirewallConfig {
-        url: sim.url(),
         api_key: ApiKeySource::Inline(API_KEY.to_owned()),
         admin: Some(ADMIN.to_owned()),
         full_commit: false,
@@ -60,7 +60,8 @@ pub fn firewall_config(sim: &RunningSimulator) -> FirewallConfig {
 }
 
 pub fn firewall(sim: &RunningSimulator) -> Firewall {
-    Firewall::connect(&firewall_config(sim), panos::ApiKey::new(API_KEY)).expect("client builds")
+    Firewall::connect(&sim.url(), &firewall_config(), panos::ApiKey::new(API_KEY))
+        .expect("client builds")
 }
 
 /// Names of the committed (running) rules, in order.
@@ -242,6 +243,7 @@ impl Harness {
     pub fn app_for(sim: &RunningSimulator, sdk: &aws_config::SdkConfig, firewall: &str) -> App {
         let config = settings_for(sim, firewall);
         let firewall_session = Firewall::connect_polling(
+            &sim.url(),
             &config.firewall,
             panos::ApiKey::new(API_KEY),
             Duration::from_millis(20),
@@ -261,16 +263,23 @@ impl Harness {
         )
     }
 
+    /// palosync's client of the harness's one firewall.
+    pub fn firewall(&self) -> &Firewall {
+        &self.app.targets.listed().expect("a listed firewall")[0]
+    }
+
     /// Replace palosync's firewall session with one built from `config` (admin, full commit),
     /// writing at most `batch_size` actions per multi-config request.
     pub fn reconnect(&mut self, config: &FirewallConfig, batch_size: usize) {
-        self.app.firewall = Firewall::connect_polling(
+        let firewall = Firewall::connect_polling(
+            &self.sim.url(),
             config,
             panos::ApiKey::new(API_KEY),
             Duration::from_millis(20),
         )
         .expect("client builds")
         .with_batch_size(batch_size);
+        self.app.targets = palosync::targets::Targets::one(firewall);
         self.app.config.firewall = config.clone();
     }
 
@@ -425,23 +434,11 @@ impl Harness {
 
     /// Rules committed to the running configuration: (name, sources, destinations, app/service).
     pub async fn running_rules(&self) -> Vec<SecurityRule> {
-        let xpath = Location::vsys("vsys1").security_rules();
-        let node = self.admin.show(&xpath).await.expect("show running rules");
-        node.map(|rules| {
-            rules
-                .children_named("entry")
-                .map(|e| SecurityRule::from_entry(e).expect("rule parses"))
-                .collect()
-        })
-        .unwrap_or_default()
+        running_rules_of(&self.admin).await
     }
 
     pub async fn managed_rules(&self) -> Vec<SecurityRule> {
-        self.running_rules()
-            .await
-            .into_iter()
-            .filter(|r| r.tags.iter().any(|t| t == "palosync"))
-            .collect()
+        managed_rules_of(&self.admin).await
     }
 
     pub async fn operator_rule(&self) -> SecurityRule {
@@ -453,7 +450,62 @@ impl Harness {
     }
 }
 
-async fn seed_operator_rule(admin: &panos::Client) {
+/// Rules committed to the running configuration of the firewall `admin` talks to.
+pub async fn running_rules_of(admin: &panos::Client) -> Vec<SecurityRule> {
+    let xpath = Location::vsys("vsys1").security_rules();
+    let node = admin.show(&xpath).await.expect("show running rules");
+    node.map(|rules| {
+        rules
+            .children_named("entry")
+            .map(|e| SecurityRule::from_entry(e).expect("rule parses"))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The managed rule of the firewall behind `admin` that allows tcp from `source` to
+/// `destination`:`port` as App-ID `application`, asked of the firewall itself
+/// (`test security-policy-match`).
+pub async fn managed_rule_allowing(
+    admin: &panos::Client,
+    source: &str,
+    destination: &str,
+    port: u16,
+    application: &str,
+) -> Option<String> {
+    let query = panos::PolicyMatchQuery {
+        from: "untrust".into(),
+        to: "trust".into(),
+        source: source.parse().expect("source"),
+        destination: destination.parse().expect("destination"),
+        protocol: 6,
+        destination_port: Some(port),
+        application: Some(application.into()),
+        source_user: None,
+        vsys: None,
+    };
+    let answer = admin.policy_match(&query).await.expect("policy match");
+    let panos::PolicyMatch::Match { rule, .. } = answer else {
+        return None;
+    };
+    let managed = managed_rules_of(admin).await;
+    let allows = managed
+        .iter()
+        .any(|r| r.name == rule && r.action == Some(panos::RuleAction::Allow));
+    allows.then_some(rule)
+}
+
+/// Those of them palosync manages (tagged `palosync`).
+pub async fn managed_rules_of(admin: &panos::Client) -> Vec<SecurityRule> {
+    running_rules_of(admin)
+        .await
+        .into_iter()
+        .filter(|r| r.tags.iter().any(|t| t == "palosync"))
+        .collect()
+}
+
+/// The operator's rule above palosync's block, as every test firewall starts.
+pub async fn seed_operator_rule(admin: &panos::Client) {
     let rule = palosync::demo::operator_rule(OPERATOR_RULE, "untrust", "trust", BASTION, "ssh");
     palosync::demo::seed_operator_rules(admin, &[rule], "Clean up", ADMIN)
         .await

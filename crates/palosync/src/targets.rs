@@ -1,0 +1,208 @@
+//! The firewalls a run writes to: one (`PANOS_TARGET=firewall`), a listed fleet (`PANOS_URLS`),
+//! or a fleet discovered from EC2 on every run (`PANOS_FLEET_TAG`, `PANOS_FLEET_ASG`).
+//!
+//! Every shape resolves to the same thing, a list of [`Member`]s, so the run has one path:
+//! a single firewall is a fleet of one. Discovery is never cached across runs (a firewall the
+//! Auto Scaling group launched is a member of the next run); the clients are, by URL, so a
+//! warm Lambda keeps each firewall's connection and what it learnt about it.
+
+use crate::config::{FirewallConfig, Fleet, Target};
+use crate::firewall::{Firewall, FirewallError};
+use aws::{FleetMember, FleetQuery};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Why a member of the fleet could not even be talked to.
+#[derive(Debug, thiserror::Error)]
+pub enum MemberError {
+    #[error(
+        "instance {instance_id} has no network interface at device index {device_index} \
+         (PANOS_FLEET_MGMT_DEVICE_INDEX): its management address is unknown"
+    )]
+    NoManagementInterface {
+        instance_id: String,
+        device_index: i32,
+    },
+    #[error(transparent)]
+    Connect(#[from] FirewallError),
+}
+
+impl MemberError {
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            MemberError::NoManagementInterface { .. } => "FirewallAddressUnknown",
+            MemberError::Connect(e) => e.error_type(),
+        }
+    }
+}
+
+/// One firewall of this run, or why it cannot take part.
+#[derive(Debug)]
+pub struct Member {
+    /// Its name in the report: the management URL, else the instance id.
+    pub name: String,
+    /// The EC2 instance, for discovered members.
+    pub instance_id: Option<String>,
+    pub firewall: Result<Arc<Firewall>, MemberError>,
+}
+
+/// How to make a client for a firewall the settings did not list.
+#[derive(Debug)]
+struct Connector {
+    config: FirewallConfig,
+    key: panos::ApiKey,
+    job_poll: Duration,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// Known when the app was built (`PANOS_URL`, `PANOS_URLS`, tests).
+    Listed(Vec<Arc<Firewall>>),
+    /// Read from EC2 before each run.
+    Discovered(Box<Discovery>),
+}
+
+#[derive(Debug)]
+struct Discovery {
+    query: FleetQuery,
+    connector: Connector,
+    /// Clients by URL, kept while the process lives.
+    known: Mutex<BTreeMap<String, Arc<Firewall>>>,
+}
+
+#[derive(Debug)]
+pub struct Targets {
+    kind: Kind,
+    /// Whether the settings name a fleet (`PANOS_TARGET=fleet`), even a fleet of one: the
+    /// report then lists firewalls and the error names them.
+    fleet: bool,
+}
+
+impl Targets {
+    /// The firewalls of `target`, sharing `config` and `key`.
+    pub fn connect(
+        target: &Target,
+        config: &FirewallConfig,
+        key: panos::ApiKey,
+        job_poll: Duration,
+    ) -> Result<Self, FirewallError> {
+        let connect =
+            |url: &str| Firewall::connect_polling(url, config, key.clone(), job_poll).map(Arc::new);
+        let (kind, fleet) = match target {
+            Target::Firewall { url } => (Kind::Listed(vec![connect(url)?]), false),
+            Target::Fleet(Fleet::Urls(urls)) => {
+                let firewalls = urls
+                    .iter()
+                    .map(|url| connect(url))
+                    .collect::<Result<_, _>>()?;
+                (Kind::Listed(firewalls), true)
+            }
+            Target::Fleet(Fleet::Discovered(query)) => (
+                Kind::Discovered(Box::new(Discovery {
+                    query: query.clone(),
+                    connector: Connector {
+                        config: config.clone(),
+                        key,
+                        job_poll,
+                    },
+                    known: Mutex::new(BTreeMap::new()),
+                })),
+                true,
+            ),
+        };
+        Ok(Self { kind, fleet })
+    }
+
+    /// One firewall (tests and the demo bring their own client).
+    pub fn one(firewall: Firewall) -> Self {
+        Self {
+            kind: Kind::Listed(vec![Arc::new(firewall)]),
+            fleet: false,
+        }
+    }
+
+    /// A listed fleet of these firewalls.
+    pub fn fleet(firewalls: Vec<Firewall>) -> Self {
+        Self {
+            kind: Kind::Listed(firewalls.into_iter().map(Arc::new).collect()),
+            fleet: true,
+        }
+    }
+
+    pub fn is_fleet(&self) -> bool {
+        self.fleet
+    }
+
+    /// What to discover before each run, when the fleet is discovered.
+    pub fn discovery(&self) -> Option<&FleetQuery> {
+        match &self.kind {
+            Kind::Listed(_) => None,
+            Kind::Discovered(discovery) => Some(&discovery.query),
+        }
+    }
+
+    /// The listed firewalls, when they are known without discovery.
+    pub fn listed(&self) -> Option<&[Arc<Firewall>]> {
+        match &self.kind {
+            Kind::Listed(firewalls) => Some(firewalls),
+            Kind::Discovered(_) => None,
+        }
+    }
+
+    /// This run's members: the listed firewalls, or the `discovered` instances (from
+    /// [`Targets::discovery`]) at `https://<management address>`.
+    pub fn members(&self, discovered: &[FleetMember]) -> Vec<Member> {
+        match &self.kind {
+            Kind::Listed(firewalls) => firewalls
+                .iter()
+                .map(|firewall| Member {
+                    name: firewall.url().to_owned(),
+                    instance_id: None,
+                    firewall: Ok(firewall.clone()),
+                })
+                .collect(),
+            Kind::Discovered(discovery) => {
+                let Discovery {
+                    query,
+                    connector,
+                    known,
+                } = discovery.as_ref();
+                let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+                discovered
+                    .iter()
+                    .map(|member| {
+                        let Some(address) = member.management_address else {
+                            return Member {
+                                name: member.instance_id.clone(),
+                                instance_id: Some(member.instance_id.clone()),
+                                firewall: Err(MemberError::NoManagementInterface {
+                                    instance_id: member.instance_id.clone(),
+                                    device_index: query.device_index,
+                                }),
+                            };
+                        };
+                        let url = format!("https://{address}");
+                        let firewall = match known.get(&url) {
+                            Some(firewall) => Ok(firewall.clone()),
+                            None => connector.connect(&url).inspect(|firewall| {
+                                known.insert(url.clone(), firewall.clone());
+                            }),
+                        };
+                        Member {
+                            name: url,
+                            instance_id: Some(member.instance_id.clone()),
+                            firewall: firewall.map_err(MemberError::Connect),
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+impl Connector {
+    fn connect(&self, url: &str) -> Result<Arc<Firewall>, FirewallError> {
+        Firewall::connect_polling(url, &self.config, self.key.clone(), self.job_poll).map(Arc::new)
+    }
+}

@@ -206,3 +206,88 @@ impl Connector {
         Firewall::connect_polling(url, &self.config, self.key.clone(), self.job_poll).map(Arc::new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ApiKeySource, TlsChoice};
+    use aws::FleetSelector;
+
+    fn shared() -> FirewallConfig {
+        FirewallConfig {
+            api_key: ApiKeySource::Inline("k".into()),
+            admin: Some("palosync".into()),
+            full_commit: false,
+            vsys: "vsys1".into(),
+            tls: TlsChoice::Verified { ca_file: None },
+            max_rules: None,
+        }
+    }
+
+    fn discovered() -> Targets {
+        let query = FleetQuery {
+            selector: FleetSelector::AutoScalingGroup("vmseries".into()),
+            device_index: 1,
+        };
+        Targets::connect(
+            &Target::Fleet(Fleet::Discovered(query)),
+            &shared(),
+            panos::ApiKey::new("k"),
+            Duration::from_millis(20),
+        )
+        .expect("no client is built before discovery")
+    }
+
+    fn member(id: &str, address: Option<[u8; 4]>) -> FleetMember {
+        FleetMember {
+            instance_id: id.into(),
+            management_address: address.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn discovered_members_are_addressed_by_their_management_ip_and_kept_by_url() {
+        let targets = discovered();
+        assert!(targets.is_fleet() && targets.listed().is_none());
+        let first = targets.members(&[member("i-0a", Some([10, 0, 1, 5])), member("i-0b", None)]);
+        assert_eq!(first[0].name, "https://10.0.1.5");
+        assert_eq!(first[0].instance_id.as_deref(), Some("i-0a"));
+        let Err(error) = &first[1].firewall else {
+            panic!("an instance without its management interface cannot be talked to");
+        };
+        assert_eq!(first[1].name, "i-0b");
+        assert_eq!(error.error_type(), "FirewallAddressUnknown");
+        assert!(error.to_string().contains("device index 1"), "{error}");
+
+        // The next run: a member joined; the known one keeps its client.
+        let second = targets.members(&[
+            member("i-0a", Some([10, 0, 1, 5])),
+            member("i-0c", Some([10, 0, 2, 5])),
+        ]);
+        let names: Vec<&str> = second.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["https://10.0.1.5", "https://10.0.2.5"]);
+        let (Ok(before), Ok(after)) = (&first[0].firewall, &second[0].firewall) else {
+            panic!("both are reachable by address");
+        };
+        assert!(Arc::ptr_eq(before, after), "one client per firewall");
+    }
+
+    #[test]
+    fn listed_targets_ignore_discovery() {
+        let target = Target::Fleet(Fleet::Urls(vec![
+            "https://fw-a".into(),
+            "https://fw-b".into(),
+        ]));
+        let targets = Targets::connect(&target, &shared(), panos::ApiKey::new("k"), Duration::ZERO)
+            .expect("clients build");
+        assert!(targets.is_fleet() && targets.discovery().is_none());
+        let names: Vec<String> = targets.members(&[]).into_iter().map(|m| m.name).collect();
+        assert_eq!(names, ["https://fw-a", "https://fw-b"]);
+        let one = Target::Firewall {
+            url: "https://fw".into(),
+        };
+        let single = Targets::connect(&one, &shared(), panos::ApiKey::new("k"), Duration::ZERO)
+            .expect("client builds");
+        assert!(!single.is_fleet());
+    }
+}

@@ -369,3 +369,77 @@ async fn the_cli_exits_non_zero_naming_the_firewall_that_failed() {
         running_rule_names(&up)
     );
 }
+
+/// The running instances tagged `key=value` in the harness's moto account, management on the
+/// interface at `device_index`.
+fn discovered_fleet(h: &Harness, key: &str, value: &str, device_index: i32) -> Targets {
+    let query = aws::FleetQuery {
+        selector: aws::FleetSelector::Tag {
+            key: key.into(),
+            value: value.into(),
+        },
+        device_index,
+    };
+    Targets::connect(
+        &Target::Fleet(Fleet::Discovered(query)),
+        &h.app.config.firewall,
+        panos::ApiKey::new(API_KEY),
+        Duration::from_millis(20),
+    )
+    .expect("no client before discovery")
+}
+
+#[tokio::test]
+async fn a_discovered_fleet_that_matches_nothing_fails_the_run_before_any_read() {
+    let mut h = Harness::in_account("100000000175", PolicyMode::Addresses).await;
+    h.app.targets = discovered_fleet(&h, "palosync-fleet", "nobody", 0);
+    let (report, result) = h.sync().await;
+    let error = result.expect_err("an empty fleet is not a success");
+    assert_eq!(error.error_type(), "FleetEmpty", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("no running firewall carries tag palosync-fleet=nobody"),
+        "{error}"
+    );
+    assert_eq!(report.aws_calls.get("DescribeInstances"), Some(&1));
+    assert_eq!(
+        report.aws_calls.values().sum::<u64>(),
+        1,
+        "no topology read"
+    );
+    assert!(report.firewall_round_trips.is_empty());
+}
+
+#[tokio::test]
+async fn a_discovered_member_without_its_management_interface_is_named_by_instance() {
+    let mut h = Harness::in_account("100000000176", PolicyMode::Addresses).await;
+    // The harness's firewall instance carries the fleet's tag; it has no interface at device
+    // index 3.
+    let firewall = h.vpc.firewall.clone();
+    h.ec2
+        .create_tags()
+        .resources(&firewall)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("palosync-fleet")
+                .value("edge")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("tag");
+    h.app.targets = discovered_fleet(&h, "palosync-fleet", "edge", 3);
+    let (report, result) = h.sync().await;
+    let error = result.expect_err("its address is unknown");
+    assert_eq!(
+        error.lambda_error_type(),
+        format!("FleetFailed: {firewall} FirewallAddressUnknown")
+    );
+    assert_eq!(report.firewalls.len(), 1);
+    assert_eq!(
+        report.firewalls[0].instance_id.as_deref(),
+        Some(firewall.as_str())
+    );
+    assert!(error.to_string().contains("device index 3"), "{error}");
+}

@@ -6,7 +6,8 @@
 //! the route table and default route that put it in scope or out; the groups and their
 //! permissions; each desired allowance and the managed rule that holds it, or the operator's
 //! rule that already allows it, or that it is missing; what cannot be opened and why; and the
-//! changes a reconcile would make now (drift). Nothing is written.
+//! changes a reconcile would make now (drift). Nothing is written. Against a fleet, the first
+//! firewall that answers is asked (converged firewalls hold the same rules).
 
 use crate::app::{App, AppError};
 use crate::executor::{self, ExecuteOptions};

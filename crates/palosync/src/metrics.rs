@@ -155,4 +155,39 @@ mod tests {
         }
         assert_eq!(line["report"]["trigger"], "lambda");
     }
+
+    #[test]
+    fn a_fleets_figures_are_the_sums_over_its_firewalls() {
+        use crate::executor::Execution;
+        use crate::firewall::CommitReport;
+        use crate::report::FirewallReport;
+        let firewall = |name: &str, rules: &[&str], commit_ms: u64| {
+            let plan = planner::Plan {
+                operations: rules.iter().map(|r| crate::test_plans::create(r)).collect(),
+                ..planner::Plan::default()
+            };
+            let mut execution = Execution::new(plan, 0, false);
+            execution.commit = Some(CommitReport::Committed {
+                job_id: 1,
+                warnings: vec![],
+            });
+            execution.commit_ms = Some(commit_ms);
+            FirewallReport {
+                execution: Some(execution),
+                ..FirewallReport::new(name.into(), None)
+            }
+        };
+        let report = Report {
+            firewalls: vec![
+                firewall("https://fw-a", &["sg-1-1", "sg-1-2"], 30),
+                firewall("https://fw-b", &["sg-1-1"], 50),
+                FirewallReport::new("https://fw-c".into(), None),
+            ],
+            ..Report::new("lambda", false)
+        };
+        let metrics = Metrics::of(&report);
+        assert_eq!(metrics.rules_created, 3);
+        assert_eq!(metrics.commits, 2, "one commit per firewall that committed");
+        assert_eq!(metrics.commit_ms, Some(50), "the slowest commit");
+    }
 }

@@ -20,7 +20,7 @@ pub fn rule(name: &str) -> RuleContent {
 
 pub fn create(name: &str) -> Operation {
     Operation::CreateRule {
-        rule: rule(name),
+        rule: Box::new(rule(name)),
         why: Explanation::default(),
     }
 }

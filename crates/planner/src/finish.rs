@@ -290,7 +290,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
                 .extend(owned.rule.services.iter().cloned());
             self.services.added.extend(content.services.iter().cloned());
             self.operations.push(Operation::ReplaceRule {
-                rule: content,
+                rule: Box::new(content),
                 why: facts.explanation,
             });
         }
@@ -419,7 +419,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             },
         };
         self.operations.push(Operation::CreateRule {
-            rule: content,
+            rule: Box::new(content),
             why: facts.explanation,
         });
         self.operations.push(place);

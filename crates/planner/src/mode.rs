@@ -6,6 +6,7 @@
 
 use crate::candidates::{AddressCandidates, PlanError, PlanInput, plan_address_candidates};
 use crate::desired::Allowance;
+use crate::firewall::RuleContent;
 use crate::groups::owned::{address_group_deletes, address_groups};
 use crate::groups::plan_groups;
 use crate::groups::registrations::unregister_everything;
@@ -85,12 +86,13 @@ fn leave_group_mode(input: PlanInput<'_>, plan: &mut Plan) {
             _ => None,
         })
         .collect();
-    let written: Vec<_> = plan
+    // Borrowed, not cloned: a full sync writes 100,000+ rules.
+    let written: Vec<&RuleContent> = plan
         .operations
         .iter()
         .filter_map(|op| match op {
             Operation::CreateRule { rule, .. } | Operation::ReplaceRule { rule, .. } => {
-                Some(rule.clone())
+                Some(rule.as_ref())
             }
             _ => None,
         })

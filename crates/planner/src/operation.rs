@@ -23,12 +23,14 @@ pub enum Operation {
     },
     /// Create a rule; the firewall appends it, a `MoveAboveBottom` follows.
     CreateRule {
-        rule: RuleContent,
+        /// Boxed: a full sync plans 100,000+ operations, most of them moves, and every one
+        /// would otherwise be as large as a rule.
+        rule: Box<RuleContent>,
         why: Explanation,
     },
     /// Replace an owned rule's whole content; its position is kept.
     ReplaceRule {
-        rule: RuleContent,
+        rule: Box<RuleContent>,
         why: Explanation,
     },
     DeleteRule {

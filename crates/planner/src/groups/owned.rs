@@ -106,7 +106,7 @@ pub(crate) fn address_group_deletes(
     input: crate::candidates::PlanInput<'_>,
     groups: &[GroupId],
     deleted: &std::collections::HashSet<String>,
-    written: &[crate::firewall::RuleContent],
+    written: &[&crate::firewall::RuleContent],
     why: &dyn Fn(&GroupId) -> String,
 ) -> (Vec<crate::operation::Operation>, Vec<String>) {
     let settings = input.settings;

@@ -133,7 +133,7 @@ impl<'c, 'a> Assembler<'c, 'a> {
             self.input,
             &doomed,
             &self.deleted,
-            &self.written,
+            &self.written.iter().collect::<Vec<_>>(),
             &|group| format!("{group} has no member behind the firewall any more"),
         );
         self.out.cleanup.extend(cleanup);
@@ -373,9 +373,10 @@ impl<'c, 'a> Assembler<'c, 'a> {
                     ..Explanation::default()
                 };
                 self.written.push(content.clone());
-                self.out
-                    .operations
-                    .push(Operation::ReplaceRule { rule: content, why });
+                self.out.operations.push(Operation::ReplaceRule {
+                    rule: Box::new(content),
+                    why,
+                });
             }
             self.place(r, event);
             return;
@@ -400,9 +401,10 @@ impl<'c, 'a> Assembler<'c, 'a> {
             ..Explanation::default()
         };
         self.written.push(content.clone());
-        self.out
-            .operations
-            .push(Operation::CreateRule { rule: content, why });
+        self.out.operations.push(Operation::CreateRule {
+            rule: Box::new(content),
+            why,
+        });
         self.out.operations.push(Operation::MoveAboveBottom {
             name: name.clone(),
             bottom_rule: self.input.settings.bottom_rule.clone(),

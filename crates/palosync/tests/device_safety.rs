@@ -463,7 +463,7 @@ async fn a_failed_later_batch_leaves_nothing_of_the_plan_behind() {
             service(8443),
             service(9443),
             Operation::CreateRule {
-                rule: broken.clone(),
+                rule: Box::new(broken.clone()),
                 why: Explanation::default(),
             },
             Operation::MoveAboveBottom {

@@ -6,7 +6,7 @@ use planner::Explanation;
 
 fn replace(name: &str) -> Operation {
     Operation::ReplaceRule {
-        rule: rule(name),
+        rule: Box::new(rule(name)),
         why: Explanation::default(),
     }
 }

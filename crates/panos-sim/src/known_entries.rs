@@ -7,8 +7,9 @@
 //! and only appends there, so that list's entries stay known; existing children never move, so
 //! the cached paths of other lists stay valid. A `set` into an ancestor or a descendant of a
 //! cached list may add entries unseen (nested elements, intermediates it creates), so it forgets
-//! that list. Every other write (edit, delete, move, rename, clone), a restored snapshot and a
-//! revert forget everything. Each hit is confirmed against the list, so even a stale slot is
+//! that list. A move keeps its list's names (positions are confirmed on every hit) and forgets
+//! the lists below it. Every other write (edit, delete, rename, clone), a restored snapshot and
+//! a revert forget everything. Each hit is confirmed against the list, so even a stale slot is
 //! never taken for the entry.
 
 use std::collections::HashMap;
@@ -78,6 +79,15 @@ impl ListEntries {
 impl KnownEntries {
     pub fn new() -> KnownEntries {
         KnownEntries::default()
+    }
+
+    /// Before a move inside `list`: the list keeps its names (only positions change, and every
+    /// hit is confirmed), but lists below its entries are now at other paths. Forgetting the
+    /// list itself would rehash it for the next set: palosync writes a create and a move per
+    /// rule, so a 100,000-rule batch would cost N².
+    pub fn after_move_within(&mut self, list: &[usize]) {
+        self.lists
+            .retain(|path, _| !(path.len() > list.len() && path.starts_with(list)));
     }
 
     /// After a write that may remove or reorder entries anywhere.

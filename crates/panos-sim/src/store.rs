@@ -87,7 +87,7 @@ pub fn apply_write(
     known: &mut KnownEntries,
 ) -> Result<Applied, ApiFailure> {
     let mut uuids = || uuid::Uuid::new_v4().to_string();
-    if !matches!(op, WriteOp::Set { .. }) {
+    if !matches!(op, WriteOp::Set { .. } | WriteOp::Move { .. }) {
         known.forget_all();
     }
     match op {
@@ -114,6 +114,7 @@ pub fn apply_write(
         }
         WriteOp::Move { xpath, whereto } => {
             let target = select_one(root, xpath)?;
+            known.after_move_within(&target[..target.len().saturating_sub(1)]);
             actions::move_entry(root, &target, whereto)?;
         }
         WriteOp::Rename { xpath, new_name } => {

@@ -311,6 +311,8 @@ fn a_batch_of_sets_mixed_with_other_writes_never_duplicates_or_misplaces_an_entr
          <set id=\"5\" xpath=\"{rules}\">{b2}</set>\
          <set id=\"6\" xpath=\"{rules}/entry[@name='d']\"><action>deny</action></set>\
          <set id=\"7\" xpath=\"{rules}\">{d}{a}</set>\
+         <move id=\"8\" xpath=\"{rules}/entry[@name='b']\" where=\"bottom\"/>\
+         <set id=\"9\" xpath=\"{rules}\">{b3}{e}</set>\
          </multi-config>",
         a = rule("a", "10.0.0.1"),
         b = rule("b", "10.0.0.2"),
@@ -318,6 +320,8 @@ fn a_batch_of_sets_mixed_with_other_writes_never_duplicates_or_misplaces_an_entr
         c2 = rule("c", "10.0.0.33"),
         b2 = rule("b", "10.0.0.22"),
         d = rule("d", "10.0.0.4"),
+        b3 = rule("b", "10.0.0.222"),
+        e = rule("e", "10.0.0.5"),
     );
     let ok = fw.call(&[
         ("type", "config"),
@@ -325,7 +329,7 @@ fn a_batch_of_sets_mixed_with_other_writes_never_duplicates_or_misplaces_an_entr
         ("element", &batch),
     ]);
     assert_eq!(status(&ok), ("success", Some("20")), "{ok:?}");
-    assert_eq!(fw.rule_names(), ["Clean up", "b", "c", "d", "a"]);
+    assert_eq!(fw.rule_names(), ["Clean up", "c", "d", "a", "b", "e"]);
     let destinations = |fw: &mut Fw, name: &str| {
         let got = fw.get(&format!("{rules}/entry[@name='{name}']/destination"));
         got.child("result")
@@ -335,7 +339,11 @@ fn a_batch_of_sets_mixed_with_other_writes_never_duplicates_or_misplaces_an_entr
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    assert_eq!(destinations(&mut fw, "b"), ["10.0.0.2", "10.0.0.22"]);
+    assert_eq!(
+        destinations(&mut fw, "b"),
+        ["10.0.0.2", "10.0.0.22", "10.0.0.222"]
+    );
+    assert_eq!(destinations(&mut fw, "e"), ["10.0.0.5"]);
     assert_eq!(destinations(&mut fw, "c"), ["10.0.0.3", "10.0.0.33"]);
     assert_eq!(destinations(&mut fw, "d"), ["10.0.0.4"]);
     assert_eq!(destinations(&mut fw, "a"), ["10.0.0.1"]);

@@ -20,17 +20,7 @@ struct Fleet {
 }
 
 async fn build(ec2: &aws_sdk_ec2::Client) -> Fleet {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.20.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
-        .to_owned();
+    let vpc = testkit::create_vpc(ec2, "10.20.0.0/16").await;
     let subnet = ec2
         .create_subnet()
         .vpc_id(&vpc)

@@ -10,7 +10,7 @@ use aws::{FleetQuery, FleetSelector, InventoryError, SdkInventory};
 use aws_sdk_ec2::types::{InstanceType, Tag};
 use model::InstanceId;
 use std::net::Ipv4Addr;
-use testkit::{any_image, create_subnet};
+use testkit::{any_image, create_subnet, create_vpc};
 
 const REGION: &str = "ap-southeast-7";
 const GROUP: &str = "vmseries-fleet";
@@ -92,17 +92,7 @@ fn inventory(config: &aws_config::SdkConfig) -> SdkInventory {
 async fn running_tagged_firewalls_are_discovered_with_their_management_address() {
     let config = support::moto_config(REGION).await;
     let ec2 = support::ec2(&config);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.40.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
-        .to_owned();
+    let vpc = create_vpc(&ec2, "10.40.0.0/16").await;
     let data = create_subnet(&ec2, &vpc, "10.40.1.0/24", None).await;
     let management = create_subnet(&ec2, &vpc, "10.40.2.0/24", None).await;
     let image = any_image(&ec2).await;

@@ -47,6 +47,20 @@ pub async fn moto_config_in_account(region: &'static str, account: &str) -> SdkC
         .await
 }
 
+/// A new VPC with `cidr`; returns its id.
+pub async fn create_vpc(ec2: &Client, cidr: &str) -> String {
+    let out = ec2
+        .create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .expect("create vpc");
+    out.vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned()
+}
+
 /// A new internet gateway, attached to `vpc`; returns its id.
 pub async fn internet_gateway(ec2: &Client, vpc: &str) -> String {
     let out = ec2

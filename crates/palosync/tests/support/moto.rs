@@ -18,7 +18,7 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{InstanceType, UserIdGroupPair};
 
 pub use testkit::moto_config;
-use testkit::{create_group, create_subnet};
+use testkit::{create_group, create_subnet, create_vpc};
 
 #[derive(Debug, Clone)]
 pub struct Vpc {
@@ -54,17 +54,7 @@ pub async fn interfaces_of(ec2: &Client, instance: &str) -> Vec<String> {
 }
 
 pub async fn build_vpc(ec2: &Client) -> Vpc {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .expect("create vpc");
-    let vpc = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
-        .to_owned();
+    let vpc = create_vpc(ec2, "10.0.0.0/16").await;
     let igw = testkit::internet_gateway(ec2, &vpc).await;
 
     let fw_trust = create_subnet(ec2, &vpc, "10.0.10.0/24", None).await;

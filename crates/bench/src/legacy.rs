@@ -318,6 +318,7 @@ impl Legacy {
             scope: CommitScope::Full,
             description: Some("aws-lambda-paloalto".to_owned()),
             force: false,
+            device_groups: Vec::new(),
         };
         match self.client.commit_and_wait(&request, COMMIT_BUDGET).await? {
             CommitOutcome::Committed(_) | CommitOutcome::NothingToCommit => Ok(()),

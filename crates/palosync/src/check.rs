@@ -8,7 +8,7 @@
 
 use crate::app::App;
 use crate::config::{Fleet, Target};
-use crate::firewall::Firewall;
+use crate::firewall::{Firewall, Panorama};
 use model::ReconcileKey;
 use std::fmt::Write as _;
 
@@ -34,6 +34,11 @@ fn check(name: &str, result: Result<String, String>) -> Check {
 pub async fn run(app: &App) -> Vec<Check> {
     let target = match &app.config.target {
         Target::Firewall { url } => url.clone(),
+        Target::Panorama {
+            url,
+            device_group,
+            rulebase,
+        } => format!("Panorama {url} device group {device_group} ({rulebase:?} rulebase)"),
         Target::Fleet(Fleet::Urls(urls)) => format!("fleet {}", urls.join(", ")),
         Target::Fleet(Fleet::Discovered(query)) => format!(
             "fleet of the running instances with {}, management on device index {}",
@@ -139,12 +144,16 @@ async fn check_firewall(app: &App, firewall: &Firewall) -> Vec<Check> {
             Ok(false) => Err(format!("{what} does not exist on the firewall")),
             Err(e) => Err(format!("{e}")),
         };
-        for (setting, zone) in [
-            ("PANOS_UNTRUST_ZONE", &settings.untrust_zone),
-            ("PANOS_TRUST_ZONE", &settings.trust_zone),
-        ] {
-            let found = firewall.has_vsys_entry("zone", zone).await;
-            checks.push(check(setting, exists(found, format!("zone {zone}"))));
+        if let Some(panorama) = firewall.panorama() {
+            checks.extend(check_device_group(firewall, panorama).await);
+        } else {
+            for (setting, zone) in [
+                ("PANOS_UNTRUST_ZONE", &settings.untrust_zone),
+                ("PANOS_TRUST_ZONE", &settings.trust_zone),
+            ] {
+                let found = firewall.has_vsys_entry("zone", zone).await;
+                checks.push(check(setting, exists(found, format!("zone {zone}"))));
+            }
         }
         if let Some(group) = &settings.profile_group {
             let found = firewall.has_vsys_entry("profile-group", group).await;
@@ -160,6 +169,44 @@ async fn check_firewall(app: &App, firewall: &Firewall) -> Vec<Check> {
         ));
     }
 
+    checks
+}
+
+/// Behind Panorama: the device group exists and lists its firewalls, each connected and in
+/// sync. Zones live in templates, which Panorama does not check against rules: a missing zone
+/// fails the push on the firewall, and the push report names it.
+async fn check_device_group(firewall: &Firewall, panorama: &Panorama) -> Vec<Check> {
+    let devices = firewall.managed_firewalls(panorama).await;
+    let group = check(
+        "PANORAMA_DEVICE_GROUP",
+        devices
+            .as_ref()
+            .map(|devices| {
+                format!(
+                    "device group {} with {} firewall(s); zones are checked on the push",
+                    panorama.device_group,
+                    devices.len()
+                )
+            })
+            .map_err(|e| e.to_string()),
+    );
+    let mut checks = vec![group];
+    for device in devices.unwrap_or_default() {
+        let state = format!(
+            "{}, shared policy {:?}",
+            if device.connected {
+                "connected"
+            } else {
+                "not connected"
+            },
+            device.policy
+        );
+        let healthy = device.connected && device.policy == panos::PolicySync::InSync;
+        checks.push(check(
+            &format!("firewall {}", device.serial),
+            if healthy { Ok(state) } else { Err(state) },
+        ));
+    }
     checks
 }
 

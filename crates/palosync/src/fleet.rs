@@ -9,8 +9,8 @@
 //! Nothing here decides what a firewall should hold: the executor and the planner do.
 
 use crate::app::{App, AppError};
-use crate::executor::{self, ExecuteError, ExecuteOptions};
-use crate::firewall::Firewall;
+use crate::executor::{self, ExecuteError, ExecuteOptions, Execution};
+use crate::firewall::{Firewall, FirewallError};
 use crate::membership;
 use crate::report::{FirewallReport, Report, ReportedError, round_trips, since};
 use crate::targets::Member;
@@ -141,8 +141,7 @@ async fn reconcile_one(
     if settings.mode == PolicyMode::Groups && membership::applies(scope) {
         let fast = membership::reconcile(firewall, settings, topology, scope, options).await?;
         if let Some(execution) = fast {
-            report.execution = Some(execution);
-            return Ok(());
+            return finished(report, execution);
         }
     }
     let registrations = executor::registrations_to_read(settings, scope);
@@ -169,8 +168,19 @@ async fn reconcile_one(
     };
     let execution =
         executor::reconcile_state(firewall, settings, topology, scope, &state, options).await?;
+    finished(report, execution)
+}
+
+/// The execution into the report; behind Panorama, a firewall of the device group that did not
+/// take it fails the run, naming it (after everything else was done and reported).
+fn finished(report: &mut FirewallReport, execution: Execution) -> Result<(), AppError> {
+    let failed = execution.managed_failures();
     report.execution = Some(execution);
-    Ok(())
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ExecuteError::from(FirewallError::ManagedFirewalls { failed }).into())
+    }
 }
 
 /// The runs into the report. A single firewall (not a fleet) keeps the report's shape of

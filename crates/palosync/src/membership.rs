@@ -10,7 +10,7 @@
 //! policy itself must change: the caller runs the full reconcile instead, which also registers.
 
 use crate::executor::{ExecuteError, ExecuteOptions, Execution};
-use crate::firewall::Firewall;
+use crate::firewall::{Firewall, RegistrationStep};
 use model::{ReconcileKey, Settings, Topology};
 use planner::{Plan, Scope};
 
@@ -38,8 +38,9 @@ pub async fn reconcile(
     let reads = planner::membership_reads(topology, settings, scope);
     let observed = firewall.read_registrations(&reads, &prefix).await?;
     let mut membership = planner::plan_membership(topology, settings, scope, &observed, &[]);
+    let mut existing = Vec::new();
     if !membership.needs_policy.is_empty() {
-        let existing = firewall
+        existing = firewall
             .member_groups(&prefix, &settings.managed_tag)
             .await?;
         membership = planner::plan_membership(topology, settings, scope, &observed, &existing);
@@ -59,15 +60,19 @@ pub async fn reconcile(
     let mut execution = Execution::new(plan, 0, options.dry_run);
     execution.membership_only = true;
     if !options.dry_run {
-        let changes = &execution.plan.registrations;
+        // Behind Panorama each firewall's changes are planned from its own registrations.
+        let per_firewall = |observed: &planner::ObservedRegistrations| {
+            planner::plan_membership(topology, settings, scope, observed, &existing).changes
+        };
         let report = firewall
             .update_registrations(
-                &changes.register,
-                &changes.unregister,
+                RegistrationStep::Both,
+                &execution.plan.registrations,
+                &per_firewall,
                 settings.registration_timeout,
             )
             .await?;
-        execution.registrations = Some(report).filter(|r| r.messages > 0);
+        execution.registrations = Some(report).filter(|r| r.messages > 0 || !r.failed.is_empty());
     }
     Ok(Some(execution))
 }

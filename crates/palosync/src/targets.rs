@@ -1,5 +1,6 @@
 //! The firewalls a run writes to: one (`PANOS_TARGET=firewall`), a listed fleet (`PANOS_URLS`),
-//! or a fleet discovered from EC2 on every run (`PANOS_FLEET_TAG`, `PANOS_FLEET_ASG`).
+//! a fleet discovered from EC2 on every run (`PANOS_FLEET_TAG`, `PANOS_FLEET_ASG`), or one
+//! Panorama (`PANOS_TARGET=panorama`), which reaches its device group's firewalls itself.
 //!
 //! Every shape resolves to the same thing, a list of [`Member`]s, so the run has one path:
 //! a single firewall is a fleet of one. Discovery is never cached across runs (a firewall the
@@ -91,6 +92,15 @@ impl Targets {
             |url: &str| Firewall::connect_polling(url, config, key.clone(), job_poll).map(Arc::new);
         let (kind, fleet) = match target {
             Target::Firewall { url } => (Kind::Listed(vec![connect(url)?]), false),
+            Target::Panorama {
+                url,
+                device_group,
+                rulebase,
+            } => {
+                let panorama = Firewall::connect_polling(url, config, key.clone(), job_poll)?
+                    .into_panorama(device_group, *rulebase);
+                (Kind::Listed(vec![Arc::new(panorama)]), false)
+            }
             Target::Fleet(Fleet::Urls(urls)) => {
                 let firewalls = urls
                     .iter()

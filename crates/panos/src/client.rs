@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::key::ApiKey;
 use crate::registered::DEFAULT_REGISTERED_IP_PAGE;
 use crate::retry::RetryPolicy;
-use crate::stats::ClientStats;
+use crate::stats::{ClientStats, RequestKind};
 use crate::tls::TlsOptions;
 use crate::transport::{ApiRequest, Transport};
 use crate::userid::DEFAULT_UID_ENTRIES_PER_MESSAGE;
@@ -211,6 +211,8 @@ pub struct Client {
     key: ApiKey,
     pub(crate) retry: RetryPolicy,
     pub(crate) userid: UserIdSettings,
+    /// Panorama only: the managed firewall (serial) op and User-ID requests are proxied to.
+    target: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Client {
@@ -219,6 +221,7 @@ impl fmt::Debug for Client {
             .field("endpoint", &self.transport.endpoint().as_str())
             .field("key", &self.key)
             .field("retry", &self.retry)
+            .field("target", &self.target)
             .finish()
     }
 }
@@ -244,7 +247,25 @@ impl Client {
             key,
             retry,
             userid,
+            target: None,
         }
+    }
+
+    /// This Panorama client's view of one managed firewall: its op and User-ID requests carry
+    /// `target=<serial>`, so Panorama answers them from that firewall (policy match, registered
+    /// addresses, tag registrations). Config and commit requests are refused on it: they would
+    /// reach Panorama's own configuration, not the firewall's.
+    #[must_use]
+    pub fn for_device(&self, serial: impl Into<String>) -> Self {
+        Self {
+            target: Some(Arc::from(serial.into())),
+            ..self.clone()
+        }
+    }
+
+    /// The managed firewall this client is proxied to, if any ([`Client::for_device`]).
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
     }
 
     /// The same client with another retry policy (e.g. a tighter deadline for one operation).
@@ -272,7 +293,19 @@ impl Client {
     }
 
     /// Sends a request and returns the reply envelope (success or a non-transient error reply).
-    pub(crate) async fn send(&self, request: ApiRequest) -> Result<Envelope, Error> {
+    pub(crate) async fn send(&self, mut request: ApiRequest) -> Result<Envelope, Error> {
+        if let Some(serial) = &self.target {
+            if !matches!(request.kind, RequestKind::Op | RequestKind::UserId) {
+                return Err(Error::Setup {
+                    reason: format!(
+                        "a {:?} request cannot be proxied to managed firewall {serial}: only op \
+                         and User-ID requests take a target",
+                        request.kind
+                    ),
+                });
+            }
+            request.params.push(("target", serial.to_string()));
+        }
         self.transport
             .execute(&request, Some(&self.key), &self.retry)
             .await
@@ -324,6 +357,25 @@ mod tests {
             Client::builder("https://fw").build(),
             Err(Error::Setup { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn a_client_for_a_managed_firewall_refuses_config_and_commit_requests() {
+        let panorama = Client::builder("http://127.0.0.1:1")
+            .api_key(ApiKey::new("K"))
+            .build()
+            .expect("builds");
+        let firewall = panorama.for_device("0079001");
+        assert_eq!(firewall.target(), Some("0079001"));
+        assert_eq!(panorama.target(), None);
+        let refused = firewall
+            .commit(&crate::CommitRequest::partial_for("palosync"))
+            .await
+            .expect_err("a commit through a target would commit Panorama");
+        assert!(
+            matches!(&refused, Error::Setup { reason } if reason.contains("0079001")),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::client::Client;
 use crate::envelope::{Envelope, lines_of};
 use crate::error::Error;
 use crate::op::op_command;
+use crate::panorama::DevicePush;
 use crate::retry::Idempotency;
 use crate::stats::RequestKind;
 use crate::transport::ApiRequest;
@@ -45,6 +46,9 @@ pub struct CommitRequest {
     pub description: Option<String>,
     /// `force`: commit even when the device thinks nothing changed.
     pub force: bool,
+    /// Panorama: narrow a partial commit to these device groups' changes (empty: no such
+    /// narrowing; a firewall has no device groups).
+    pub device_groups: Vec<String>,
 }
 
 impl CommitRequest {
@@ -54,6 +58,7 @@ impl CommitRequest {
             scope: CommitScope::PartialAdmins(vec![admin.into()]),
             description: None,
             force: false,
+            device_groups: Vec::new(),
         }
     }
 
@@ -64,7 +69,13 @@ impl CommitRequest {
             body.push(XmlNode::with_text_content("description", description));
         }
         if let CommitScope::PartialAdmins(admins) = &self.scope {
-            body.push(XmlNode::new("partial").with_child(XmlNode::member_list("admin", admins)));
+            let mut partial = XmlNode::new("partial");
+            if !self.device_groups.is_empty() {
+                partial
+                    .children
+                    .push(XmlNode::member_list("device-group", &self.device_groups));
+            }
+            body.push(partial.with_child(XmlNode::member_list("admin", admins)));
         }
         let mut commit = XmlNode::new("commit");
         if self.force {
@@ -113,6 +124,17 @@ pub enum JobResult {
     Other(String),
 }
 
+impl JobResult {
+    pub(crate) fn parse(text: Option<&str>) -> Self {
+        match text {
+            Some("PEND") | None => Self::Pending,
+            Some("OK") => Self::Ok,
+            Some("FAIL") => Self::Fail,
+            Some(other) => Self::Other(other.to_owned()),
+        }
+    }
+}
+
 /// A job as `show jobs id N` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
@@ -138,6 +160,8 @@ pub struct Job {
     pub details: Vec<String>,
     /// `warnings` lines.
     pub warnings: Vec<String>,
+    /// A Panorama push (`CommitAll`): each firewall's part.
+    pub devices: Vec<DevicePush>,
 }
 
 impl Job {
@@ -156,12 +180,16 @@ impl Job {
             Some(other) => JobStatus::Other(other.to_owned()),
             None => return Err(Error::malformed(format!("job {id} has no status"))),
         };
-        let result = match job.child_text("result") {
-            Some("PEND") | None => JobResult::Pending,
-            Some("OK") => JobResult::Ok,
-            Some("FAIL") => JobResult::Fail,
-            Some(other) => JobResult::Other(other.to_owned()),
-        };
+        let result = JobResult::parse(job.child_text("result"));
+        let devices = job
+            .child("devices")
+            .map(|d| {
+                d.children_named("entry")
+                    .map(DevicePush::from_node)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
             id,
             kind: text("type"),
@@ -174,6 +202,7 @@ impl Job {
             finished: text("tfin"),
             details: job.child("details").map(all_lines).unwrap_or_default(),
             warnings: job.child("warnings").map(all_lines).unwrap_or_default(),
+            devices,
         })
     }
 
@@ -297,6 +326,16 @@ impl Client {
 
     /// Polls job `id` every poll interval until it finishes or `timeout` passes.
     pub async fn wait_for_job(&self, id: JobId, timeout: Duration) -> Result<JobOutcome, Error> {
+        self.wait_until(id, timeout, Job::is_finished).await
+    }
+
+    /// Polls job `id` every poll interval until `done` holds or `timeout` passes.
+    pub(crate) async fn wait_until(
+        &self,
+        id: JobId,
+        timeout: Duration,
+        done: impl Fn(&Job) -> bool,
+    ) -> Result<JobOutcome, Error> {
         let deadline = Instant::now() + timeout;
         let interval = self.transport.job_poll_interval;
         loop {
@@ -307,7 +346,7 @@ impl Client {
             let floor = Duration::from_millis(100).min(cap);
             let poller = self.with_retry(self.retry.with_max_elapsed(remaining.clamp(floor, cap)));
             let job = poller.job(id).await?;
-            if job.is_finished() {
+            if done(&job) {
                 return Ok(JobOutcome::Finished(job));
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -348,6 +387,7 @@ mod tests {
             scope: CommitScope::Full,
             description: None,
             force: false,
+            device_groups: Vec::new(),
         };
         assert_eq!(full.to_command().to_xml(), "<commit/>");
         let mut partial = CommitRequest::partial_for("palosync");
@@ -355,6 +395,12 @@ mod tests {
         assert_eq!(
             partial.to_command().to_xml(),
             "<commit><description>sync &lt;1&gt;</description><partial><admin><member>palosync</member></admin></partial></commit>"
+        );
+        partial.device_groups = vec!["dg1".into()];
+        assert!(
+            partial.to_command().to_xml().contains(
+                "<partial><device-group><member>dg1</member></device-group><admin><member>palosync</member></admin></partial>"
+            )
         );
         partial.force = true;
         assert!(

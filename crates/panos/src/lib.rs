@@ -16,6 +16,10 @@
 //!   [`Client::wait_for_job`], [`Client::commit_and_wait`], [`Client::pending_changes`],
 //!   [`Client::admins_with_pending_changes`], [`Client::revert_admin_changes`], locks (acquiring
 //!   one names the key's user: [`Acquired`]).
+//! - **Panorama**: [`Client::push`] (`commit-all` to a device group), [`Client::wait_for_push`]
+//!   (until every firewall's result is in), [`Client::device_groups`] (connection and
+//!   shared-policy sync per firewall), and [`Client::for_device`] (op and User-ID requests
+//!   proxied to one managed firewall with `target=<serial>`).
 //! - **User-ID** (group mode): [`Client::user_id`], [`Client::update_registrations`] (packed into
 //!   as few messages as allowed), [`Client::registered_ips`] (paged to the end),
 //!   [`Client::dynamic_group_members`]; dynamic groups are [`AddressGroup`]s with a filter.
@@ -53,6 +57,7 @@ mod locks;
 mod multi;
 mod objects;
 mod op;
+mod panorama;
 mod policy_match;
 mod registered;
 mod retry;
@@ -78,6 +83,7 @@ pub use objects::{
     SecurityRule, ServiceGroup, ServiceObject, ServicePorts, ServiceProtocol, Tag,
 };
 pub use op::{SoftwareVersion, SystemInfo};
+pub use panorama::{DeviceGroupDevices, DevicePush, ManagedFirewall, PolicySync, PushRequest};
 pub use policy_match::{PolicyMatch, PolicyMatchQuery};
 pub use registered::{DEFAULT_REGISTERED_IP_PAGE, RegisteredIp, RegisteredIpFilter};
 pub use retry::RetryPolicy;

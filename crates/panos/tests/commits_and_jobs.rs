@@ -56,6 +56,7 @@ async fn nothing_to_commit_starts_no_job() {
         scope: CommitScope::Full,
         description: None,
         force: false,
+        device_groups: Vec::new(),
     };
     assert_eq!(
         client.commit_and_wait(&full, WAIT).await.expect("commit"),
@@ -71,6 +72,7 @@ async fn forced_full_commit_with_description_runs_a_job() {
         scope: CommitScope::Full,
         description: Some("palosync drift repair".into()),
         force: true,
+        device_groups: Vec::new(),
     };
     let CommitStarted::Job(id) = client.commit(&forced).await.expect("commit") else {
         panic!("force commits even without changes");

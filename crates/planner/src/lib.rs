@@ -83,7 +83,7 @@ pub use firewall::{
 pub use focus::Scope;
 pub use groups::{Membership, membership_reads, plan_membership};
 pub use knowledge::read_targets;
-pub use mode::{Candidates, plan_candidates};
+pub use mode::{Candidates, plan_candidates, plan_registrations_for};
 pub use operation::{Operation, Plan, Registration, RegistrationChanges, ShadowedAllowance};
 pub use services::{PortService, ServiceMatch, ServiceRef};
 pub use shadow::{PolicyAnswers, PolicyMatch, PolicyMatchQuery, StaticVerdict};

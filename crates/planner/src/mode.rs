@@ -6,13 +6,15 @@
 
 use crate::candidates::{AddressCandidates, PlanError, PlanInput, plan_address_candidates};
 use crate::desired::Allowance;
+use crate::firewall::ObservedRegistrations;
 use crate::firewall::RuleContent;
+use crate::focus::Scope;
 use crate::groups::owned::{address_group_deletes, address_groups};
-use crate::groups::plan_groups;
 use crate::groups::registrations::unregister_everything;
-use crate::operation::{Operation, Plan};
+use crate::groups::{plan_group_registrations, plan_groups};
+use crate::operation::{Operation, Plan, RegistrationChanges};
 use crate::shadow::{PolicyAnswers, PolicyMatchQuery};
-use model::PolicyMode;
+use model::{PolicyMode, ReconcileKey, Settings, Topology};
 use std::collections::HashSet;
 
 /// The result of phase one: the questions to ask, and what phase two needs.
@@ -69,6 +71,32 @@ pub fn plan_candidates(input: PlanInput<'_>) -> Result<Candidates<'_>, PlanError
         PolicyMode::Groups => Shape::Groups(Box::new(plan_groups(input)?)),
     };
     Ok(Candidates { shape })
+}
+
+/// The User-ID changes alone for a device that holds `registrations`, as [`plan_candidates`]
+/// plans them: for each device that holds registrations of its own (each firewall behind
+/// Panorama). Address mode removes palosync's registrations on a full sync (leaving group mode)
+/// and changes none otherwise.
+pub fn plan_registrations_for(
+    topology: &Topology,
+    settings: &Settings,
+    scope: &Scope,
+    registrations: &ObservedRegistrations,
+) -> RegistrationChanges {
+    match settings.mode {
+        PolicyMode::Groups => plan_group_registrations(topology, settings, scope, registrations),
+        PolicyMode::Addresses => {
+            let sync = scope
+                .keys
+                .iter()
+                .any(|(key, _)| *key == ReconcileKey::Everything);
+            if sync {
+                unregister_everything(registrations, settings).changes
+            } else {
+                RegistrationChanges::default()
+            }
+        }
+    }
 }
 
 /// A full sync in address mode: palosync's address groups go to cleanup once no rule refers

@@ -43,6 +43,8 @@ pub struct RawSettings {
     pub panos_fleet_tag: Option<String>,
     pub panos_fleet_asg: Option<String>,
     pub panos_fleet_mgmt_device_index: Option<String>,
+    pub panorama_device_group: Option<String>,
+    pub panorama_rulebase: Option<String>,
 }
 
 /// `(setting, its environment variable, the original Lambda's name for it)`.
@@ -97,6 +99,8 @@ pub const VARIABLES: &[(&str, &str, Option<&str>)] = &[
         "PANOS_FLEET_MGMT_DEVICE_INDEX",
         None,
     ),
+    ("panorama_device_group", "PANORAMA_DEVICE_GROUP", None),
+    ("panorama_rulebase", "PANORAMA_RULEBASE", None),
 ];
 
 impl RawSettings {
@@ -177,6 +181,8 @@ impl RawSettings {
             "panos_fleet_tag" => &mut self.panos_fleet_tag,
             "panos_fleet_asg" => &mut self.panos_fleet_asg,
             "panos_fleet_mgmt_device_index" => &mut self.panos_fleet_mgmt_device_index,
+            "panorama_device_group" => &mut self.panorama_device_group,
+            "panorama_rulebase" => &mut self.panorama_rulebase,
             other => unreachable!("setting {other:?} is not in VARIABLES"),
         }
     }

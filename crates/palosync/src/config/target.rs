@@ -1,12 +1,15 @@
-//! What palosync writes to (`PANOS_TARGET`): one firewall (`PANOS_URL`, the default), or a
+//! What palosync writes to (`PANOS_TARGET`): one firewall (`PANOS_URL`, the default), a
 //! fleet of standalone firewalls that share one key, admin, zones and TLS trust, listed
-//! (`PANOS_URLS`) or discovered from EC2 on every run (`PANOS_FLEET_TAG`, `PANOS_FLEET_ASG`).
+//! (`PANOS_URLS`) or discovered from EC2 on every run (`PANOS_FLEET_TAG`, `PANOS_FLEET_ASG`),
+//! or one device group of a Panorama at `PANOS_URL` (`PANORAMA_DEVICE_GROUP`,
+//! `PANORAMA_RULEBASE`).
 //!
 //! Every combination that cannot mean one thing is refused here, naming the variables, so
 //! nothing downstream has to guess which firewall a setting was meant for.
 
 use super::{ConfigError, RawSettings, required};
 use aws::{FleetQuery, FleetSelector};
+use panos::RulebaseSide;
 
 /// The validated `PANOS_TARGET`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +18,12 @@ pub enum Target {
     Firewall { url: String },
     /// Several standalone firewalls, each reconciled and committed on its own.
     Fleet(Fleet),
+    /// One device group of the Panorama at this URL, pushed to its firewalls.
+    Panorama {
+        url: String,
+        device_group: String,
+        rulebase: RulebaseSide,
+    },
 }
 
 /// Where a fleet's firewalls come from.
@@ -40,6 +49,18 @@ pub(super) fn target(raw: &RawSettings) -> Result<Target, ConfigError> {
         .as_deref()
         .map(|t| t.trim().to_ascii_lowercase());
     match kind.as_deref() {
+        None | Some("firewall") | Some("fleet") => {
+            if let Some((variable, value)) = panorama_settings(raw).into_iter().next() {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    value: value.to_owned(),
+                    why: "a Panorama setting, but PANOS_TARGET is not panorama".into(),
+                });
+            }
+        }
+        Some(_) => {}
+    }
+    match kind.as_deref() {
         None | Some("firewall") => {
             if let Some((variable, value)) = fleet_settings(raw).into_iter().next() {
                 return Err(ConfigError::Invalid {
@@ -59,19 +80,63 @@ pub(super) fn target(raw: &RawSettings) -> Result<Target, ConfigError> {
             })
         }
         Some("fleet") => fleet(raw).map(Target::Fleet),
-        Some("panorama") => Err(ConfigError::Invalid {
-            variable: "PANOS_TARGET",
-            value: "panorama".into(),
-            why: "this version of palosync does not support Panorama yet: use firewall (one \
-                  standalone firewall) or fleet (several, each committed on its own)"
-                .into(),
-        }),
+        Some("panorama") => panorama(raw),
         Some(_) => Err(ConfigError::Invalid {
             variable: "PANOS_TARGET",
             value: raw.panos_target.clone().unwrap_or_default(),
-            why: "expected firewall (the default) or fleet".into(),
+            why: "expected firewall (the default), fleet or panorama".into(),
         }),
     }
+}
+
+fn panorama_settings(raw: &RawSettings) -> Vec<(&'static str, &str)> {
+    [
+        ("PANORAMA_DEVICE_GROUP", &raw.panorama_device_group),
+        ("PANORAMA_RULEBASE", &raw.panorama_rulebase),
+    ]
+    .into_iter()
+    .filter_map(|(variable, value)| value.as_deref().map(|v| (variable, v)))
+    .collect()
+}
+
+fn panorama(raw: &RawSettings) -> Result<Target, ConfigError> {
+    if let Some((variable, value)) = fleet_settings(raw).into_iter().next() {
+        return Err(ConfigError::Invalid {
+            variable,
+            value: value.to_owned(),
+            why: "a fleet setting, but PANOS_TARGET is panorama: Panorama pushes to the device \
+                  group's firewalls itself"
+                .into(),
+        });
+    }
+    let url = firewall_url(&raw.panos_url, "PANOS_URL", "Panorama's management address")?;
+    let device_group = required(
+        &raw.panorama_device_group,
+        "PANORAMA_DEVICE_GROUP",
+        "the device group whose rulebase palosync keeps and pushes",
+    )?
+    .to_owned();
+    let rulebase = match raw
+        .panorama_rulebase
+        .as_deref()
+        .map(|r| r.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("pre") => RulebaseSide::Pre,
+        Some("post") => RulebaseSide::Post,
+        Some(_) => {
+            return Err(ConfigError::Invalid {
+                variable: "PANORAMA_RULEBASE",
+                value: raw.panorama_rulebase.clone().unwrap_or_default(),
+                why: "expected pre (the default: before the firewalls' local rules) or post".into(),
+            });
+        }
+    };
+    Ok(Target::Panorama {
+        url,
+        device_group,
+        rulebase,
+    })
 }
 
 fn fleet_settings(raw: &RawSettings) -> Vec<(&'static str, &str)> {

@@ -2,6 +2,7 @@
 
 use super::*;
 use aws::{FleetQuery, FleetSelector};
+use panos::RulebaseSide;
 use std::collections::BTreeMap;
 
 fn validate(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -93,20 +94,85 @@ fn the_toml_file_takes_the_fleet_settings_too() {
 }
 
 #[test]
-fn panorama_is_refused_as_not_supported_yet() {
-    let err = validate(&[("PANOS_TARGET", "panorama"), ("PANOS_URL", "pano.example")]).unwrap_err();
+fn panorama_names_its_device_group_and_rulebase() {
+    let config = validate(&[
+        ("PANOS_TARGET", "panorama"),
+        ("PANOS_URL", "pano.example"),
+        ("PANORAMA_DEVICE_GROUP", "aws edge"),
+    ])
+    .unwrap();
+    assert_eq!(
+        config.target,
+        Target::Panorama {
+            url: "https://pano.example".into(),
+            device_group: "aws edge".into(),
+            rulebase: RulebaseSide::Pre,
+        },
+        "pre is the default: before the firewalls' local rules"
+    );
+    let post = validate(&[
+        ("PANOS_TARGET", "panorama"),
+        ("PANOS_URL", "pano.example"),
+        ("PANORAMA_DEVICE_GROUP", "aws"),
+        ("PANORAMA_RULEBASE", "Post"),
+    ])
+    .unwrap();
+    assert!(matches!(
+        post.target,
+        Target::Panorama {
+            rulebase: RulebaseSide::Post,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn panorama_without_a_device_group_or_with_fleet_settings_is_refused() {
+    let missing =
+        validate(&[("PANOS_TARGET", "panorama"), ("PANOS_URL", "pano.example")]).unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            ConfigError::Missing {
+                variable: "PANORAMA_DEVICE_GROUP",
+                ..
+            }
+        ),
+        "{missing}"
+    );
+    let fleet = validate(&[
+        ("PANOS_TARGET", "panorama"),
+        ("PANOS_URL", "pano.example"),
+        ("PANORAMA_DEVICE_GROUP", "aws"),
+        ("PANOS_URLS", "https://fw1"),
+    ])
+    .unwrap_err();
+    assert!(fleet.to_string().contains("PANOS_URLS"), "{fleet}");
+    let side = validate(&[
+        ("PANOS_TARGET", "panorama"),
+        ("PANOS_URL", "pano.example"),
+        ("PANORAMA_DEVICE_GROUP", "aws"),
+        ("PANORAMA_RULEBASE", "middle"),
+    ])
+    .unwrap_err();
+    assert!(side.to_string().contains("PANORAMA_RULEBASE"), "{side}");
+}
+
+#[test]
+fn panorama_settings_without_panorama_are_refused() {
+    let err = validate(&[
+        ("PANOS_URL", "fw.example"),
+        ("PANORAMA_DEVICE_GROUP", "aws"),
+    ])
+    .unwrap_err();
     assert!(
         matches!(
             err,
             ConfigError::Invalid {
-                variable: "PANOS_TARGET",
+                variable: "PANORAMA_DEVICE_GROUP",
                 ..
             }
         ),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("does not support Panorama yet"),
         "{err}"
     );
 }
@@ -116,7 +182,7 @@ fn an_unknown_target_is_refused() {
     let err = validate(&[("PANOS_TARGET", "cluster"), ("PANOS_URL", "fw")]).unwrap_err();
     assert!(
         err.to_string()
-            .contains("expected firewall (the default) or fleet"),
+            .contains("expected firewall (the default), fleet or panorama"),
         "{err}"
     );
 }

@@ -24,7 +24,7 @@ use crate::capacity::{self, CapacityExceeded};
 
 use crate::firewall::{
     AwaitedCommit, CommitReport, Firewall, FirewallError, FirewallState, LeftoverObject,
-    RegistrationReport,
+    ManagedFailure, PushReport, RegistrationReport, RegistrationStep,
 };
 use model::{PolicyMode, ReadTargets, ReconcileKey, Settings, Topology};
 use planner::{Plan, PlanError, PlanInput, RegistrationRead, Scope};
@@ -86,6 +86,9 @@ pub struct Execution {
     /// User-ID changes (group mode, and leaving it); `None` when there were none to make.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registrations: Option<RegistrationReport>,
+    /// Behind Panorama: the push to the device group's firewalls and how each ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushReport>,
     /// The run changed membership only, from registrations read by address or instance: no
     /// configuration was read, written or committed (group mode, instance events).
     pub membership_only: bool,
@@ -93,6 +96,24 @@ pub struct Execution {
 }
 
 impl Execution {
+    /// Behind Panorama: the firewalls that did not take this run's push or registrations, each
+    /// once (the run fails naming them, so it is retried).
+    pub fn managed_failures(&self) -> Vec<ManagedFailure> {
+        let pushed = self.push.iter().flat_map(PushReport::failures);
+        let registered = self.registrations.iter().flat_map(|r| r.failed.clone());
+        let mut failed: Vec<ManagedFailure> = Vec::new();
+        for failure in pushed.chain(registered) {
+            match failed.iter_mut().find(|f| f.serial == failure.serial) {
+                Some(known) if known.message != failure.message => {
+                    known.message = format!("{}; {}", known.message, failure.message);
+                }
+                Some(_) => {}
+                None => failed.push(failure),
+            }
+        }
+        failed
+    }
+
     pub(crate) fn new(plan: Plan, policy_match_queries: usize, dry_run: bool) -> Self {
         Self {
             plan,
@@ -106,6 +127,7 @@ impl Execution {
             commit_ms: None,
             awaited_commits: Vec::new(),
             registrations: None,
+            push: None,
             membership_only: false,
             dry_run,
         }
@@ -191,10 +213,19 @@ pub async fn reconcile_state(
         settings.mode,
     )?;
     // Members first, so the rules committed next find them; stale members go only once the
-    // commit has landed (leaving group mode, the address rules that replace them are live).
+    // commit (and behind Panorama the push) has landed (leaving group mode, the address rules
+    // that replace them are live).
     let timeout = settings.registration_timeout;
+    let per_firewall = |observed: &planner::ObservedRegistrations| {
+        planner::plan_registrations_for(topology, settings, scope, observed)
+    };
     let mut registered = firewall
-        .update_registrations(&execution.plan.registrations.register, &[], timeout)
+        .update_registrations(
+            RegistrationStep::Register,
+            &execution.plan.registrations,
+            &per_firewall,
+            timeout,
+        )
         .await?;
     let run = write::Run {
         firewall,
@@ -204,12 +235,19 @@ pub async fn reconcile_state(
         options,
     };
     run.write_and_commit(state, &mut execution).await?;
+    execution.push = run.push(&execution).await?;
     let unregistered = firewall
-        .update_registrations(&[], &execution.plan.registrations.unregister, timeout)
+        .update_registrations(
+            RegistrationStep::Unregister,
+            &execution.plan.registrations,
+            &per_firewall,
+            timeout,
+        )
         .await?;
     registered.unregistered = unregistered.unregistered;
     registered.messages += unregistered.messages;
-    execution.registrations = Some(registered).filter(|r| r.messages > 0);
+    registered.failed.extend(unregistered.failed);
+    execution.registrations = Some(registered).filter(|r| r.messages > 0 || !r.failed.is_empty());
     Ok(execution)
 }
 

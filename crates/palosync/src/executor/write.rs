@@ -10,7 +10,9 @@
 use super::{ExecuteError, Execution, plan, registrations_to_read};
 use crate::capacity;
 use crate::executor::ExecuteOptions;
-use crate::firewall::{CommitReport, Firewall, FirewallError, FirewallState, WriteSession};
+use crate::firewall::{
+    CommitReport, Firewall, FirewallError, FirewallState, PushReport, WriteSession,
+};
 use model::{Settings, Topology};
 use planner::{Operation, Plan, Scope};
 use std::collections::BTreeSet;
@@ -148,6 +150,33 @@ impl Run<'_> {
             execution.commit_ms = Some(started.elapsed().as_millis() as u64);
         }
         Ok(fresh)
+    }
+
+    /// Behind Panorama: push the device group when this run committed, or when a firewall of
+    /// the group is not in sync (an earlier push failed: the retry pushes again), and wait for
+    /// every firewall. Nothing while a commit is still running: the push would carry the
+    /// previous configuration; the next run waits for the commit, then pushes.
+    pub async fn push(&self, execution: &Execution) -> Result<Option<PushReport>, ExecuteError> {
+        let Some(panorama) = self.firewall.panorama() else {
+            return Ok(None);
+        };
+        if matches!(execution.commit, Some(CommitReport::StillRunning { .. })) {
+            return Ok(None);
+        }
+        let committed = matches!(execution.commit, Some(CommitReport::Committed { .. }));
+        let budget = self
+            .options
+            .deadline
+            .checked_sub(DEADLINE_MARGIN)
+            .unwrap_or(self.options.deadline)
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
+        let description = commit_description(&execution.plan, self.scope);
+        let report = self
+            .firewall
+            .push_device_group(panorama, committed, &description, budget)
+            .await?;
+        Ok(Some(report))
     }
 
     fn ours_pending(&self, pending: &[String]) -> bool {

@@ -8,13 +8,15 @@
 
 pub mod continuity;
 pub mod mapping;
+pub mod panorama;
 pub mod read;
 pub mod registrations;
 pub mod session;
 pub mod write;
 
 pub use continuity::AwaitedCommit;
-pub use registrations::RegistrationReport;
+pub use panorama::{ManagedFailure, Panorama, PushReport};
+pub use registrations::{RegistrationReport, RegistrationStep};
 pub use session::WriteSession;
 pub use write::{LeftoverObject, Revert, Written};
 
@@ -22,7 +24,7 @@ use crate::capacity::{Capacity, CapacitySource};
 use crate::config::{FirewallConfig, TlsChoice};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use model::{PolicyMode, Settings};
-use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location};
+use panos::{ApiKey, CommitOutcome, CommitRequest, CommitScope, Location, RulebaseSide};
 use planner::{
     DeviceObjects, ObservedRule, ObservedService, PolicyAnswers, PolicyMatchQuery, RegistrationRead,
 };
@@ -93,6 +95,12 @@ pub enum FirewallError {
         "palosync's earlier commit (job {job_id}) is still running; wrote nothing and did not commit over it (retry later)"
     )]
     CommitStillRunning { job_id: u64 },
+    #[error(
+        "{} of the device group's firewalls did not take palosync's changes: {}",
+        .failed.len(),
+        .failed.iter().map(|f| format!("{}: {}", f.serial, f.message)).collect::<Vec<_>>().join("; ")
+    )]
+    ManagedFirewalls { failed: Vec<ManagedFailure> },
 }
 
 impl FirewallError {
@@ -106,6 +114,7 @@ impl FirewallError {
             FirewallError::OtherAdminsPending { .. } => return "OtherAdminsHavePendingChanges",
             FirewallError::Busy { .. } => return "FirewallBusy",
             FirewallError::CommitStillRunning { .. } => return "CommitStillRunning",
+            FirewallError::ManagedFirewalls { .. } => return "ManagedFirewallsFailed",
             FirewallError::Commit(panos::Error::JobFailed { .. }) => return "CommitFailed",
             FirewallError::Read(e)
             | FirewallError::PolicyMatch(e)
@@ -153,11 +162,22 @@ pub enum CommitReport {
     },
 }
 
+/// What the management URL is: the seam between a standalone firewall and Panorama. Everything
+/// else (reading, planning, writing, the commit) is one path.
+#[derive(Debug)]
+pub enum Device {
+    /// A firewall that holds its own policy.
+    Standalone,
+    /// Panorama: rules go into a device group and reach its firewalls by a push.
+    Panorama(Panorama),
+}
+
 #[derive(Debug)]
 pub struct Firewall {
     /// The management URL: the firewall's name in reports.
     url: String,
     client: panos::Client,
+    device: Device,
     location: Location,
     vsys: String,
     commit_scope: Option<CommitScope>,
@@ -214,6 +234,7 @@ impl Firewall {
         Ok(Self {
             url: url.to_owned(),
             client,
+            device: Device::Standalone,
             location: Location::vsys(config.vsys.clone()),
             vsys: config.vsys.clone(),
             commit_scope,
@@ -223,6 +244,23 @@ impl Firewall {
             max_rules: config.max_rules,
             member_groups: std::sync::Mutex::new(None),
         })
+    }
+
+    /// This client as Panorama's: rules and objects in `device_group`'s `rulebase`, pushed to
+    /// the group's firewalls (`vsys` stays the firewalls' own, for what they are asked).
+    #[must_use]
+    pub fn into_panorama(mut self, device_group: &str, rulebase: RulebaseSide) -> Self {
+        self.location = Location::panorama_device_group(device_group, rulebase);
+        self.device = Device::Panorama(Panorama::new(device_group));
+        self
+    }
+
+    /// Panorama's device group, when this is Panorama.
+    pub fn panorama(&self) -> Option<&Panorama> {
+        match &self.device {
+            Device::Standalone => None,
+            Device::Panorama(panorama) => Some(panorama),
+        }
     }
 
     /// Write at most `actions` actions per multi-config request (at least 2: a rule and its
@@ -315,15 +353,27 @@ impl Firewall {
         Ok(rules.iter().map(mapping::observed_rule).collect())
     }
 
-    /// Ask the firewall each question once, a few at a time.
+    /// Ask the firewall each question once, a few at a time; behind Panorama, ask each of the
+    /// device group's firewalls.
     pub async fn answer(
         &self,
+        queries: &[PolicyMatchQuery],
+    ) -> Result<PolicyAnswers, FirewallError> {
+        match &self.device {
+            Device::Standalone => self.answer_with(&self.client, queries).await,
+            Device::Panorama(panorama) => self.answer_on_firewalls(panorama, queries).await,
+        }
+    }
+
+    async fn answer_with(
+        &self,
+        client: &panos::Client,
         queries: &[PolicyMatchQuery],
     ) -> Result<PolicyAnswers, FirewallError> {
         stream::iter(queries.iter().cloned())
             .map(|query| async move {
                 let asked = mapping::policy_query(&query, &self.vsys);
-                let answer = self.client.policy_match(&asked).await?;
+                let answer = client.policy_match(&asked).await?;
                 Ok::<_, panos::Error>((query, mapping::policy_answer(&answer)))
             })
             .buffer_unordered(POLICY_MATCH_CONCURRENCY)
@@ -337,19 +387,34 @@ impl Firewall {
         self.client.system_info().await.map_err(FirewallError::Read)
     }
 
-    /// Whether the vsys holds an entry `name` in `container` (`zone`, `profile-group`, …).
+    /// Whether the vsys holds an entry `name` in `container` (`zone`, `profile-group`, …);
+    /// behind Panorama, the device group or shared (where its rules find objects).
     pub async fn has_vsys_entry(
         &self,
         container: &'static str,
         name: &str,
     ) -> Result<bool, FirewallError> {
-        let xpath = self.location.base().child(container).entry(name);
-        Ok(self
-            .client
-            .get(&xpath)
-            .await
-            .map_err(FirewallError::Read)?
-            .is_some())
+        let mut places = vec![self.location.base().child(container).entry(name)];
+        if self.panorama().is_some() {
+            places.push(
+                Location::panorama_shared(RulebaseSide::Pre)
+                    .base()
+                    .child(container)
+                    .entry(name),
+            );
+        }
+        for xpath in places {
+            if self
+                .client
+                .get(&xpath)
+                .await
+                .map_err(FirewallError::Read)?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     pub async fn has_rule(&self, name: &str) -> Result<bool, FirewallError> {
@@ -389,6 +454,10 @@ impl Firewall {
             scope: self.commit_scope()?,
             description: Some(description.to_owned()),
             force: false,
+            device_groups: self
+                .panorama()
+                .map(|p| vec![p.device_group.clone()])
+                .unwrap_or_default(),
         };
         match self
             .client

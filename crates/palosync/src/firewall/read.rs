@@ -4,7 +4,8 @@
 //!
 //! Why whole: the planner decides deletes and shadowing from what is here, so what is absent
 //! from this read must be absent on the device (a narrowed read would make "not seen" look like
-//! "not there"). Scope: the configured vsys. palosync never reads `/config/shared`: it creates
+//! "not there"). Scope: the configured vsys, or behind Panorama the device group (both of its
+//! rulebases: the other one's rules may refer to the group's objects too). palosync never reads `/config/shared`: it creates
 //! and references only vsys objects, and a vsys object cannot be referenced from shared (PAN-OS
 //! resolves names from the vsys outwards, never inwards), so no shared entry can block one of
 //! palosync's deletes. Operators' rules that use shared objects are read as their names.
@@ -21,8 +22,8 @@
 use super::mapping;
 use super::{FirewallError, FirewallState};
 use panos::{
-    AddressGroup, AddressObject, ConfigEntry, Location, SecurityRule, ServiceGroup, ServiceObject,
-    Tag, XmlNode,
+    AddressGroup, AddressObject, ConfigEntry, Location, RulebaseSide, SecurityRule, ServiceGroup,
+    ServiceObject, Tag, XmlNode,
 };
 use planner::{DeviceObjects, ObjectReference, ObservedRegistrations};
 use std::collections::BTreeSet;
@@ -34,16 +35,26 @@ pub(super) async fn read_state(
     location: &Location,
     managed_tag: &str,
 ) -> Result<FirewallState, FirewallError> {
-    let rulebase_xpath = location.base().child("rulebase");
-    let (rulebase, services, tags, addresses, address_groups, service_groups) = tokio::try_join!(
-        client.get(&rulebase_xpath),
-        client.list::<ServiceObject>(location),
-        client.list::<Tag>(location),
-        client.list::<AddressObject>(location),
-        client.list::<AddressGroup>(location),
-        client.list::<ServiceGroup>(location),
-    )
-    .map_err(FirewallError::Read)?;
+    let (own_step, other_step) = rulebase_steps(location);
+    let own_xpath = location.base().child(own_step);
+    let other_xpath = other_step.map(|step| location.base().child(step));
+    let read_other = async {
+        match &other_xpath {
+            Some(xpath) => client.get(xpath).await,
+            None => Ok(None),
+        }
+    };
+    let (rulebase, other, services, tags, addresses, address_groups, service_groups) =
+        tokio::try_join!(
+            client.get(&own_xpath),
+            read_other,
+            client.list::<ServiceObject>(location),
+            client.list::<Tag>(location),
+            client.list::<AddressObject>(location),
+            client.list::<AddressGroup>(location),
+            client.list::<ServiceGroup>(location),
+        )
+        .map_err(FirewallError::Read)?;
     let rulebase = rulebase.unwrap_or_else(|| XmlNode::new("rulebase"));
     let rules = security_rules(&rulebase)?;
     let objects = DeviceObjects {
@@ -62,7 +73,14 @@ pub(super) async fn read_state(
             .filter(|s| mapping::observed_service(s).is_none())
             .map(mapping::unreadable_service)
             .collect(),
-        references: references_outside_security(&rulebase),
+        references: references_outside_security(&rulebase)
+            .into_iter()
+            .chain(
+                other
+                    .iter()
+                    .flat_map(|other| references_anywhere(other, other_step.unwrap_or_default())),
+            )
+            .collect(),
     };
     Ok(FirewallState {
         rules: rules.iter().map(mapping::observed_rule).collect(),
@@ -73,6 +91,45 @@ pub(super) async fn read_state(
         objects,
         managed_tag_exists: tags.iter().any(|t| t.name == managed_tag),
     })
+}
+
+/// The rulebase palosync writes in, and behind Panorama the device group's other one (pre or
+/// post), whose rules may refer to the group's objects too.
+fn rulebase_steps(location: &Location) -> (&'static str, Option<&'static str>) {
+    match location {
+        Location::Vsys { .. } => ("rulebase", None),
+        Location::DeviceGroup { side, .. } | Location::PanoramaShared { side } => match side {
+            RulebaseSide::Pre => ("pre-rulebase", Some("post-rulebase")),
+            RulebaseSide::Post => ("post-rulebase", Some("pre-rulebase")),
+        },
+    }
+}
+
+/// Every text of every rule of every rulebase in `rulebase` (security included), as a
+/// reference from `<name> <rulebase> rule <rule>`.
+fn references_anywhere(rulebase: &XmlNode, name: &str) -> Vec<ObjectReference> {
+    let mut references = Vec::new();
+    for base in &rulebase.children {
+        let Some(rules) = base.child("rules") else {
+            continue;
+        };
+        for rule in rules.children_named("entry") {
+            let from = format!(
+                "{name} {} rule {}",
+                base.name,
+                rule.attr("name").unwrap_or("?")
+            );
+            let mut texts = Vec::new();
+            descendant_texts(rule, &mut texts);
+            texts.sort();
+            texts.dedup();
+            references.extend(texts.into_iter().map(|object| ObjectReference {
+                object,
+                from: from.clone(),
+            }));
+        }
+    }
+    references
 }
 
 /// `rulebase/security/rules/entry`, in evaluation order.

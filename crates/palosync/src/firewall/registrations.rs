@@ -6,9 +6,11 @@
 //! address's other tags belong to someone else (another User-ID source, an operator) and are
 //! neither seen by the planner nor touched.
 
-use super::{Firewall, FirewallError};
+use super::{Device, Firewall, FirewallError, ManagedFailure};
 use panos::{AddressGroup, ConfigEntry, RegisteredIpFilter};
-use planner::{ObservedRegistrations, RegisteredAddress, Registration, RegistrationRead};
+use planner::{
+    ObservedRegistrations, RegisteredAddress, Registration, RegistrationChanges, RegistrationRead,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -21,13 +23,59 @@ pub struct RegistrationReport {
     pub unregistered: usize,
     /// User-ID messages sent.
     pub messages: usize,
+    /// Behind Panorama: firewalls whose registrations could not be read or changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<ManagedFailure>,
+}
+
+/// Which part of the changes to make: members are registered before the rules that use them
+/// are committed, and unregistered only once the commit (and push) landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStep {
+    Register,
+    Unregister,
+    Both,
+}
+
+impl RegistrationStep {
+    /// The part of `changes` this step makes: (register, unregister).
+    pub(super) fn of<'a>(
+        self,
+        changes: &'a RegistrationChanges,
+    ) -> (&'a [Registration], &'a [Registration]) {
+        match self {
+            Self::Register => (&changes.register, &[]),
+            Self::Unregister => (&[], &changes.unregister),
+            Self::Both => (&changes.register, &changes.unregister),
+        }
+    }
 }
 
 impl Firewall {
-    /// The registrations `read` asks for, each address's tags narrowed to `prefix`. Addresses
-    /// read by address or tag are read concurrently; `All` pages through every registration.
+    /// The registrations `read` asks for, each address's tags narrowed to `prefix`; behind
+    /// Panorama, what every firewall of the device group holds (see [`super::panorama`]).
     pub async fn read_registrations(
         &self,
+        read: &RegistrationRead,
+        prefix: &str,
+    ) -> Result<ObservedRegistrations, FirewallError> {
+        match &self.device {
+            Device::Standalone => {
+                self.read_registrations_with(&self.client, read, prefix)
+                    .await
+            }
+            Device::Panorama(panorama) => {
+                self.read_registrations_on_firewalls(panorama, read, prefix)
+                    .await
+            }
+        }
+    }
+
+    /// As [`Firewall::read_registrations`], from the device `client` talks to. Addresses read
+    /// by address or tag are read concurrently; `All` pages through every registration.
+    pub(super) async fn read_registrations_with(
+        &self,
+        client: &panos::Client,
         read: &RegistrationRead,
         prefix: &str,
     ) -> Result<ObservedRegistrations, FirewallError> {
@@ -42,7 +90,7 @@ impl Firewall {
         };
         let reads = filters
             .into_iter()
-            .map(|filter| self.client.registered_ips(&self.vsys, filter));
+            .map(|filter| client.registered_ips(&self.vsys, filter));
         let pages = futures::future::try_join_all(reads)
             .await
             .map_err(FirewallError::Read)?;
@@ -68,15 +116,48 @@ impl Firewall {
         })
     }
 
-    /// Register and unregister, in as few User-ID messages as the client packs them.
+    /// Make `step` of the changes, in as few User-ID messages as the client packs them. A
+    /// standalone firewall gets `planned`; behind Panorama each firewall gets what
+    /// `per_firewall` plans from the registrations it was read to hold, so each converges
+    /// from its own state.
     pub async fn update_registrations(
         &self,
+        step: RegistrationStep,
+        planned: &RegistrationChanges,
+        per_firewall: &(dyn Fn(&ObservedRegistrations) -> RegistrationChanges + Sync),
+        timeout: Option<u32>,
+    ) -> Result<RegistrationReport, FirewallError> {
+        match &self.device {
+            Device::Standalone => {
+                let (register, unregister) = step.of(planned);
+                let messages = self
+                    .send_registrations(&self.client, register, unregister, timeout)
+                    .await?;
+                let count = |list: &[Registration]| list.iter().map(|r| r.tags.len()).sum();
+                Ok(RegistrationReport {
+                    registered: count(register),
+                    unregistered: count(unregister),
+                    messages,
+                    failed: Vec::new(),
+                })
+            }
+            Device::Panorama(panorama) => Ok(self
+                .update_registrations_on_firewalls(panorama, step, per_firewall, timeout)
+                .await),
+        }
+    }
+
+    /// Sends `register` and `unregister` to the device `client` talks to; returns the number
+    /// of messages (0 when there is nothing to send).
+    pub(super) async fn send_registrations(
+        &self,
+        client: &panos::Client,
         register: &[Registration],
         unregister: &[Registration],
         timeout: Option<u32>,
-    ) -> Result<RegistrationReport, FirewallError> {
+    ) -> Result<usize, FirewallError> {
         if register.is_empty() && unregister.is_empty() {
-            return Ok(RegistrationReport::default());
+            return Ok(0);
         }
         // An unregister entry without tags removes every tag of the address, other sources'
         // included: never send one.
@@ -86,17 +167,10 @@ impl Firewall {
                 .map(|r| (r.address, r.tags.clone()))
                 .collect()
         };
-        let messages = self
-            .client
+        client
             .update_registrations(&self.vsys, &pairs(register), &pairs(unregister), timeout)
             .await
-            .map_err(FirewallError::Registration)?;
-        let count = |list: &[Registration]| list.iter().map(|r| r.tags.len()).sum();
-        Ok(RegistrationReport {
-            registered: count(register),
-            unregistered: count(unregister),
-            messages,
-        })
+            .map_err(FirewallError::Registration)
     }
 
     /// palosync's dynamic address groups in the running config: remembered from this process's

@@ -123,7 +123,14 @@ fn holder_of(locks: &[LockInfo], comment: &str, vsys: &str) -> Option<String> {
 
 impl Firewall {
     fn lock_scope(&self) -> LockScope {
-        LockScope::Vsys(self.vsys.clone())
+        LockScope::Vsys(self.lock_scope_name().to_owned())
+    }
+
+    /// The scope palosync's config lock is taken in: the vsys, or behind Panorama the device
+    /// group (Panorama scopes locks by device group, as pan-os-python does with `vsys=<dg>`).
+    fn lock_scope_name(&self) -> &str {
+        self.panorama()
+            .map_or(self.vsys.as_str(), |p| p.device_group.as_str())
     }
 
     /// Take the vsys config lock, to hold until `hold_until` at the latest, and learn (and
@@ -153,7 +160,7 @@ impl Firewall {
             };
             let other = match (&acquired, &locks) {
                 (Acquired::AlreadyOwned, Some(locks)) => {
-                    live_palosync_lock(locks, &self.vsys, unix_now().as_secs())
+                    live_palosync_lock(locks, self.lock_scope_name(), unix_now().as_secs())
                 }
                 _ => None,
             };
@@ -179,7 +186,7 @@ impl Firewall {
                 },
                 _,
             ) => Some(holder),
-            (_, Some(locks)) => holder_of(&locks, &comment, &self.vsys),
+            (_, Some(locks)) => holder_of(&locks, &comment, self.lock_scope_name()),
             (_, None) => None,
         };
         let refusal = match (&holder, &self.admin) {
@@ -220,7 +227,7 @@ impl Firewall {
             .map_err(FirewallError::Lock)?;
         let now = unix_now().as_secs();
         let expired = locks.iter().any(|l| {
-            l.scope_name.as_deref() == Some(self.vsys.as_str())
+            l.scope_name.as_deref() == Some(self.lock_scope_name())
                 && self.admin.as_deref().is_none_or(|admin| admin == l.admin)
                 && l.comment.as_deref().is_some_and(|c| {
                     held_until(c).is_some_and(|until| until <= now) || dead_here(c)

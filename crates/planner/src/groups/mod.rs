@@ -48,15 +48,38 @@ pub use membership::{Membership, membership_reads, plan_membership};
 pub use registrations::MAX_TAGS_PER_ADDRESS;
 
 use crate::candidates::{PlanError, PlanInput, bottom_and_owned};
-use crate::operation::{Plan, order};
+use crate::firewall::ObservedRegistrations;
+use crate::focus::Scope;
+use crate::operation::{Plan, RegistrationChanges, order};
 use crate::scope::in_scope_enis;
 use crate::service_names::ServiceNames;
 use crate::shadow::StaticShadows;
 use focus::GroupFocus;
-use model::ReadTargets;
+use model::{ReadTargets, Settings, Topology};
 use policy::{SubnetNets, group_policies, mark_shadowed};
 use registrations::plan_registrations;
 use rules::Assembler;
+
+/// The User-ID part of [`plan_groups`] alone, for registrations held elsewhere than the
+/// rulebase: each firewall behind Panorama holds its own, planned as a standalone firewall's.
+pub(crate) fn plan_group_registrations(
+    topology: &Topology,
+    settings: &Settings,
+    scope: &Scope,
+    registrations: &ObservedRegistrations,
+) -> RegistrationChanges {
+    let scoped = in_scope_enis(topology, settings);
+    let focus = GroupFocus::resolve(scope, topology, settings, registrations, &scoped.incomplete);
+    plan_registrations(
+        topology,
+        settings,
+        scope,
+        &scoped.in_scope,
+        &focus,
+        registrations,
+    )
+    .changes
+}
 
 /// The whole group-mode plan.
 pub(crate) fn plan_groups(input: PlanInput<'_>) -> Result<Plan, PlanError> {

@@ -2,7 +2,10 @@
 //! accepts it: candidate/running configuration trees, the xpath subset clients use, config
 //! actions with device-style validation, commits with jobs (full, partial by admin, queued),
 //! `test security-policy-match`, locks, system info, User-ID tag registrations with dynamic
-//! address groups, platform capacity limits, and test-only fault injection.
+//! address groups, platform capacity limits, and test-only fault injection. With
+//! [`SimulatorBuilder::panorama`] it is a Panorama instead: device groups, commits to
+//! Panorama, pushes (`commit-all`) to managed firewalls that are whole simulated firewalls,
+//! `show devicegroups`, and `target=<serial>` proxying (see [`panorama`]).
 //!
 //! # In-process use
 //!
@@ -55,6 +58,11 @@
 //!   networks); a duplicate registration refreshes the tag's timeout; invalid entries and limit
 //!   breaches refuse the whole message. Dynamic filters are refused at `set` when they do not
 //!   parse. Texts marked [?] in docs/simulator-fidelity.md are the simulator's choice.
+//! - Panorama: a push applies Panorama's running configuration as it is when the push job
+//!   runs; a partial commit's `<device-group>` narrowing is accepted and commits the admins'
+//!   changes (not only that group's); the firewalls' results show `PEND` for half a commit
+//!   duration after the job; only zones are checked on the firewall at push time; `target=`
+//!   is honoured for op and User-ID requests only and ignored on a firewall.
 
 pub mod actions;
 pub mod api;
@@ -70,6 +78,7 @@ pub mod locks;
 pub mod netaddr;
 pub mod objects;
 pub mod ops;
+pub mod panorama;
 pub mod policy_match;
 pub mod references;
 pub mod registrations;
@@ -86,6 +95,7 @@ pub mod xml;
 pub mod xpath;
 
 pub use failure::ApiFailure;
+pub use panorama::ManagedDevice;
 pub use policy_match::{MatchQuery, RuleHit};
 pub use registrations::RegistrationLimits;
 pub use sim::{

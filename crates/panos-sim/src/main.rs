@@ -1,4 +1,5 @@
-//! `panos-sim`: serve a simulated PAN-OS firewall XML API until interrupted.
+//! `panos-sim`: serve a simulated PAN-OS firewall (or, with `--panorama`, a Panorama and the
+//! firewalls it manages) XML API until interrupted.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use panos_sim::{Simulator, TlsMode};
+use panos_sim::{ManagedDevice, Simulator, TlsMode};
 
 /// A PAN-OS XML API simulator (firewall) for tests, benchmarks, demos and dry runs.
 #[derive(Debug, Parser)]
@@ -52,6 +53,16 @@ struct Args {
     /// Serve HTTPS with a generated self-signed certificate.
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     tls_self_signed: bool,
+    /// Be a Panorama: device groups, commit-all pushes, `target=<serial>` proxying.
+    #[arg(long)]
+    panorama: bool,
+    /// A firewall the Panorama manages, SERIAL:DEVICE_GROUP[:HOSTNAME]. Repeatable.
+    #[arg(
+        long = "managed-device",
+        value_name = "SERIAL:DG[:HOSTNAME]",
+        requires = "panorama"
+    )]
+    managed_devices: Vec<String>,
 }
 
 #[tokio::main]
@@ -67,6 +78,23 @@ async fn main() -> anyhow::Result<()> {
         .max_registered_ips(args.max_registered_ips);
     if let Some(n) = args.max_rules {
         builder = builder.max_rules(n);
+    }
+    if args.panorama {
+        builder = builder.panorama();
+    }
+    for spec in &args.managed_devices {
+        let mut parts = spec.splitn(3, ':');
+        let (Some(serial), Some(group)) = (parts.next(), parts.next()) else {
+            bail!("--managed-device expects SERIAL:DEVICE_GROUP[:HOSTNAME], got {spec:?}");
+        };
+        if serial.is_empty() || group.is_empty() {
+            bail!("--managed-device expects SERIAL:DEVICE_GROUP[:HOSTNAME], got {spec:?}");
+        }
+        let mut device = ManagedDevice::new(serial, group);
+        if let Some(hostname) = parts.next().filter(|h| !h.is_empty()) {
+            device = device.hostname(hostname);
+        }
+        builder = builder.managed_device(device);
     }
     for spec in &args.admins {
         let Some((name, password)) = spec.split_once(':') else {

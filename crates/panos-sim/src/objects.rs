@@ -165,6 +165,13 @@ impl<'a> ObjectIndex<'a> {
         if let Some(shared) = root.child("shared") {
             index.add_scope(shared);
         }
+        // Objects Panorama pushed (see crate::panorama), beneath the firewall's own.
+        if let Some(pushed) = root
+            .descend(&["panorama", "vsys"])
+            .and_then(|p| p.entry("entry", vsys))
+        {
+            index.add_scope(pushed);
+        }
         index.add_scope(v);
         Some(index)
     }

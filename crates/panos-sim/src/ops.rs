@@ -47,6 +47,15 @@ pub fn op(
     let ok = |body: String| Ok(Reply::ok(body));
     match words.as_slice() {
         ["show", "system", "info"] => ok(response::op_result(&system_info(state))),
+        ["show", "devicegroups", ..] => match &state.panorama {
+            Some(panorama) => ok(response::op_result(
+                &panorama.show_devicegroups(&state.store.running),
+            )),
+            None => Err(ApiFailure::new(
+                code::INVALID_COMMAND,
+                " show -> devicegroups is unexpected",
+            )),
+        },
         ["show", "jobs", ..] => show_jobs(state, &cmd, now),
         ["show", "clock", ..] => ok(response::op_text(&clock::ctime(SystemTime::now()))),
         ["check", "pending-changes", ..] => {
@@ -121,7 +130,7 @@ fn system_info(state: &SimState) -> Element {
         ("uptime", "0 days, 0:00:01".into()),
         ("devicename", s.hostname.clone()),
         ("family", "vm".into()),
-        ("model", "PA-VM".into()),
+        ("model", s.model.clone()),
         ("serial", s.serial.clone()),
         ("vm-license", "VM-100".into()),
         ("sw-version", s.sw_version.clone()),
@@ -141,6 +150,9 @@ fn system_info(state: &SimState) -> Element {
     ];
     for (k, v) in fields {
         system.push(Element::leaf(k, v));
+    }
+    if state.panorama.is_some() {
+        system.push(Element::leaf("system-mode", "panorama"));
     }
     system
 }

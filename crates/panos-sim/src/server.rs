@@ -194,6 +194,12 @@ pub fn apply_faults(st: &mut SimState, plan: FaultPlan) {
         f.hang_requests += plan.hang_requests;
     }
     f.session_timeouts += plan.session_timeouts;
+    for (serial, n) in plan.fail_pushes {
+        *f.fail_pushes.entry(serial).or_default() += n;
+    }
+    for (serial, n) in plan.out_of_sync_pushes {
+        *f.out_of_sync_pushes.entry(serial).or_default() += n;
+    }
 }
 
 async fn faults_get_endpoint(State(shared): State<Arc<Shared>>) -> Response {

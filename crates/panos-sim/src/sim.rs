@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::panorama::{Managed, ManagedDevice, PanoramaState};
 use crate::registrations::{RegistrationChange, RegistrationLimits};
 use crate::server::{self, Shared};
 use crate::state::{Admin, FaultPlan, Settings, SimState, Stats, new_api_key};
@@ -85,6 +86,8 @@ pub struct SimulatorBuilder {
     registration_limits: RegistrationLimits,
     max_rules: Option<usize>,
     registrations: Vec<(String, IpAddr, Vec<String>)>,
+    /// The Panorama personality, with the firewalls it manages.
+    panorama: Option<Vec<ManagedDevice>>,
 }
 
 impl Default for SimulatorBuilder {
@@ -101,6 +104,7 @@ impl Default for SimulatorBuilder {
             registration_limits: RegistrationLimits::default(),
             max_rules: None,
             registrations: Vec::new(),
+            panorama: None,
         }
     }
 }
@@ -167,9 +171,25 @@ impl SimulatorBuilder {
         self
     }
 
+    /// A Panorama instead of a firewall (see [`crate::panorama`]); add the firewalls it
+    /// manages with [`SimulatorBuilder::managed_device`].
+    pub fn panorama(mut self) -> Self {
+        self.panorama.get_or_insert_with(Vec::new);
+        self
+    }
+    /// A firewall this Panorama manages, in its device group (implies [`Self::panorama`]).
+    pub fn managed_device(mut self, device: ManagedDevice) -> Self {
+        self.panorama.get_or_insert_with(Vec::new).push(device);
+        self
+    }
+
     /// Builds the simulator state without serving it (for in-process use and benchmarks).
     pub fn build_state(&self) -> Result<SimState, SimError> {
-        let config = parse_config(self.config_xml.as_deref().unwrap_or(DEFAULT_CONFIG_XML))?;
+        let default = match &self.panorama {
+            Some(devices) => default_panorama_config(devices),
+            None => DEFAULT_CONFIG_XML.to_owned(),
+        };
+        let config = parse_config(self.config_xml.as_deref().unwrap_or(&default))?;
         let admin_key = self.api_key.clone().unwrap_or_else(new_api_key);
         let admin_password = self
             .admins
@@ -190,6 +210,11 @@ impl SimulatorBuilder {
         }
         let settings = Settings {
             sw_version: self.sw_version.clone(),
+            model: if self.panorama.is_some() {
+                "Panorama".into()
+            } else {
+                "PA-VM".into()
+            },
             commit_delay: self.commit_delay,
             latency: self.latency,
             hostname: "panos-sim".into(),
@@ -197,7 +222,27 @@ impl SimulatorBuilder {
             registration_limits: self.registration_limits,
             max_rules: self.max_rules,
         };
-        let mut state = SimState::new(config, admins, settings);
+        let mut state = SimState::new(config, admins.clone(), settings);
+        if let Some(devices) = &self.panorama {
+            let mut managed = Vec::new();
+            for device in devices {
+                let config =
+                    parse_config(device.config_xml.as_deref().unwrap_or(DEFAULT_CONFIG_XML))?;
+                let mut settings = state.settings.clone();
+                settings.model = "PA-VM".into();
+                settings.sw_version = "10.2.4".into();
+                settings.serial = device.serial.clone();
+                settings.hostname = device
+                    .hostname
+                    .clone()
+                    .unwrap_or_else(|| format!("fw-{}", device.serial));
+                managed.push(Managed::new(
+                    device,
+                    SimState::new(config, admins.clone(), settings),
+                ));
+            }
+            state.panorama = Some(PanoramaState { devices: managed });
+        }
         let now = std::time::Instant::now();
         for (vsys, ip, tags) in &self.registrations {
             let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
@@ -263,6 +308,29 @@ fn register(
         .apply(vsys, &[change], limits, now)
         .map(|_| ())
         .map_err(|refused| refused.into_iter().map(|m| m.message).collect())
+}
+
+/// Panorama's starting configuration: the administrators, `shared`, and an empty device group
+/// (pre- and post-rulebase) for every group a managed firewall names.
+fn default_panorama_config(devices: &[ManagedDevice]) -> String {
+    let mut groups: Vec<&str> = Vec::new();
+    for device in devices {
+        if !groups.contains(&device.device_group.as_str()) {
+            groups.push(&device.device_group);
+        }
+    }
+    let entries: String = groups
+        .iter()
+        .map(|g| {
+            format!(
+                "<entry name=\"{}\"><pre-rulebase><security><rules/></security></pre-rulebase><post-rulebase><security><rules/></security></post-rulebase></entry>",
+                crate::xml::escape(g)
+            )
+        })
+        .collect();
+    format!(
+        "<config version=\"11.1.0\"><mgt-config><users><entry name=\"admin\"><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users></mgt-config><shared/><devices><entry name=\"localhost.localdomain\"><device-group>{entries}</device-group></entry></devices></config>"
+    )
 }
 
 fn parse_config(xml: &str) -> Result<Element, SimError> {
@@ -441,6 +509,56 @@ impl RunningSimulator {
     /// The registered-ip capacity User-ID messages are checked against.
     pub fn registration_limits(&self) -> RegistrationLimits {
         self.shared.lock().settings.registration_limits
+    }
+    /// Whether this is the Panorama personality.
+    pub fn is_panorama(&self) -> bool {
+        self.shared.lock().panorama.is_some()
+    }
+    /// The serials of the firewalls this Panorama manages (empty on a firewall).
+    pub fn managed_devices(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .panorama
+            .as_ref()
+            .map(|p| p.devices.iter().map(|d| d.serial.clone()).collect())
+            .unwrap_or_default()
+    }
+    /// Runs `f` on the managed firewall `serial` (its jobs advanced first).
+    pub fn with_device<T>(&self, serial: &str, f: impl FnOnce(&mut SimState) -> T) -> Option<T> {
+        let mut st = self.shared.lock();
+        let device = st.panorama.as_mut()?.device_mut(serial)?;
+        device.firewall.advance(Instant::now());
+        Some(f(&mut device.firewall))
+    }
+    /// A managed firewall's rulebase in evaluation order: pushed pre-rules, local, post-rules.
+    pub fn device_running_rules(&self, serial: &str) -> Vec<Element> {
+        self.with_device(serial, |fw| {
+            crate::policy_match::rulebase(&fw.store.running, crate::panorama::PUSHED_VSYS)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+    /// A managed firewall's registered addresses and their tags.
+    pub fn device_registered_ips(&self, serial: &str) -> Option<BTreeMap<IpAddr, Vec<String>>> {
+        self.with_device(serial, |fw| {
+            fw.registrations
+                .vsys(crate::panorama::PUSHED_VSYS)
+                .map(|regs| {
+                    regs.iter()
+                        .map(|(ip, reg)| (*ip, reg.tag_names()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+    /// Connects or disconnects a managed firewall from Panorama.
+    pub fn set_device_connected(&self, serial: &str, connected: bool) {
+        let mut st = self.shared.lock();
+        if let Some(device) = st.panorama.as_mut().and_then(|p| p.device_mut(serial)) {
+            device.connected = connected;
+        }
     }
     /// Runs `f` with exclusive access to the simulator state (jobs advanced first).
     pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {

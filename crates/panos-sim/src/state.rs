@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::jobs::JobQueue;
 use crate::locks::Locks;
+use crate::panorama::PanoramaState;
 use crate::registrations::{RegistrationLimits, Registry};
 use crate::store::ConfigStore;
 use crate::xml::Element;
@@ -18,6 +19,8 @@ use crate::xml::Element;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub sw_version: String,
+    /// `PA-VM`, or `Panorama` for the Panorama personality.
+    pub model: String,
     pub commit_delay: Duration,
     pub latency: Duration,
     pub hostname: String,
@@ -67,6 +70,11 @@ pub struct FaultPlan {
     pub session_timeouts: u32,
     /// Make the next N commit jobs end FIN/FAIL.
     pub fail_commits: u32,
+    /// Panorama: serial → the next N pushes to that firewall end FAIL (it keeps what it had).
+    pub fail_pushes: BTreeMap<String, u32>,
+    /// Panorama: serial → the next N pushes report that firewall OK but do not change it,
+    /// leaving it Out of Sync (the known Panorama pain of a push that "succeeded").
+    pub out_of_sync_pushes: BTreeMap<String, u32>,
 }
 
 /// What to do to one request, decided (and consumed) before it is handled.
@@ -115,6 +123,8 @@ pub struct Stats {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub faults_injected: u64,
+    /// Panorama: pushes (`commit-all`) enqueued.
+    pub pushes_enqueued: u64,
 }
 
 impl Stats {
@@ -135,6 +145,8 @@ pub struct SimState {
     pub stats: Stats,
     /// User-ID tag registrations: running state, untouched by commits.
     pub registrations: Registry,
+    /// The Panorama personality: the firewalls it manages (`None` on a firewall).
+    pub panorama: Option<PanoramaState>,
     initial_config: Element,
     initial_registrations: Registry,
 }
@@ -152,6 +164,7 @@ impl SimState {
             faults: FaultPlan::default(),
             stats: Stats::default(),
             registrations: Registry::default(),
+            panorama: None,
             initial_config: config,
             initial_registrations: Registry::default(),
         }
@@ -167,6 +180,20 @@ impl SimState {
     pub fn advance(&mut self, now: Instant) {
         self.jobs.advance(&mut self.store, now);
         self.registrations.expire(now);
+        if let Some(panorama) = &mut self.panorama {
+            for push in self.jobs.take_finished_pushes() {
+                let results = panorama.push(
+                    &self.store.running,
+                    &push.device_group,
+                    &push.devices,
+                    &mut self.faults,
+                );
+                self.jobs.record_push(push.job, results);
+            }
+            for device in &mut panorama.devices {
+                device.firewall.advance(now);
+            }
+        }
     }
 
     /// Back to the starting configuration and registrations: no jobs, locks, faults or
@@ -179,6 +206,9 @@ impl SimState {
         self.locks.clear();
         self.faults = FaultPlan::default();
         self.stats = Stats::default();
+        if let Some(panorama) = &mut self.panorama {
+            panorama.reset();
+        }
     }
 
     pub fn admin_by_key(&self, key: &str) -> Option<&Admin> {

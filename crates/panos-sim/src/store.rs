@@ -453,6 +453,21 @@ impl ConfigStore {
         Ok(true)
     }
 
+    /// A Panorama push: `panorama` (the pushed policy) replaces `/config/panorama` in running
+    /// and candidate alike, as a firewall commits pushed policy itself.
+    pub fn install_pushed(&mut self, panorama: Element) {
+        fn install(root: &mut Element, panorama: &Element) {
+            match root.position(|c| c.name == "panorama") {
+                Some(i) => *root.child_mut(i) = panorama.clone(),
+                None => root.push(panorama.clone()),
+            }
+        }
+        install(&mut self.running, &panorama);
+        let mut candidate = self.candidate.clone();
+        install(&mut candidate, &panorama);
+        self.replace_candidate(candidate);
+    }
+
     /// `load config from running-config.xml`: the candidate becomes running again.
     pub fn revert(&mut self) {
         self.replace_candidate(self.running.clone());

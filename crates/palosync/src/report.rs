@@ -266,6 +266,40 @@ fn write_execution(out: &mut String, execution: &Execution) {
         }
     };
     let _ = writeln!(out, "  commit: {commit}");
+    if let Some(push) = &execution.push {
+        let job = push
+            .job_id
+            .map_or("none (every firewall in sync)".to_owned(), |id| {
+                format!("job {id}")
+            });
+        let _ = writeln!(out, "  push to the device group: {job}");
+        for device in &push.devices {
+            let mut line = format!(
+                "    {} {}: {}, {}",
+                device.serial,
+                device.hostname.as_deref().unwrap_or(""),
+                device.result.as_deref().unwrap_or("not pushed"),
+                device.policy
+            );
+            if !device.connected {
+                line.push_str(", not connected");
+            }
+            for detail in &device.lines {
+                line.push_str(" | ");
+                line.push_str(detail);
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if let Some(failed) = execution.registrations.as_ref().map(|r| &r.failed) {
+        for failure in failed {
+            let _ = writeln!(
+                out,
+                "    registrations on {} failed: {}",
+                failure.serial, failure.message
+            );
+        }
+    }
 }
 
 /// Registrations listed one per line in the table; the rest are counted.

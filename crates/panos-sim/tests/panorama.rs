@@ -300,3 +300,16 @@ fn a_referenced_object_of_a_device_group_cannot_be_deleted() {
     let resp = fw.config("delete", &format!("{DG}/address/entry[@name='web1']"), &[]);
     assert_eq!(status(&resp).0, "error", "{}", resp.to_xml());
 }
+
+#[test]
+fn a_device_group_rule_may_use_a_shared_profile_group() {
+    let mut fw = panorama();
+    let resp = fw.set("/config/shared/profile-group", "<entry name=\"default\"/>");
+    assert_eq!(status(&resp).0, "success", "{}", resp.to_xml());
+    let with_profile = rule("partner-web", "untrust", "any", "any").replace(
+        "<action>allow</action>",
+        "<action>allow</action><profile-setting><group><member>default</member></group></profile-setting>",
+    );
+    let resp = fw.set(&format!("{DG}/pre-rulebase/security/rules"), &with_profile);
+    assert_eq!(status(&resp).0, "success", "{}", lines(&resp));
+}

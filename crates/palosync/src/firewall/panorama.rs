@@ -14,7 +14,7 @@
 //! converges like the others.
 
 use super::{Firewall, FirewallError, RegistrationReport, RegistrationStep};
-use panos::{JobOutcome, JobResult, ManagedFirewall, PolicySync, PushRequest};
+use panos::{JobOutcome, JobResult, ManagedFirewall, PolicySync, PushRequest, SoftwareVersion};
 use planner::{
     ObservedRegistrations, PolicyAnswers, PolicyMatch, PolicyMatchQuery, RegisteredAddress,
     Registration, RegistrationChanges, RegistrationRead,
@@ -23,6 +23,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The device group palosync keeps, and what it last read of each of its firewalls.
@@ -32,6 +33,8 @@ pub struct Panorama {
     /// Each reachable firewall's registrations (palosync's tags), from the last read: the
     /// update that follows changes each firewall from what it holds.
     reads: Mutex<DeviceReads>,
+    /// The device was found to be a Panorama whose scoped commits carry rule moves.
+    verified: AtomicBool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -114,6 +117,7 @@ impl Panorama {
         Self {
             device_group: device_group.into(),
             reads: Mutex::new(DeviceReads::default()),
+            verified: AtomicBool::new(false),
         }
     }
 
@@ -134,6 +138,39 @@ fn agreed(answers: &[PolicyMatch]) -> PolicyMatch {
 }
 
 impl Firewall {
+    /// Before the first write: the device is a Panorama, and one whose admin-scoped commits
+    /// include rule moves (11.0.1 and later, panos-xml-api.md §7b); on an older one palosync's
+    /// moves would stay uncommitted while its rules were pushed out of place. A full commit
+    /// (`PANOS_FULL_COMMIT`) carries moves on every version.
+    pub(super) async fn check_panorama(&self, panorama: &Panorama) -> Result<(), FirewallError> {
+        if panorama.verified.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let info = self.system_info().await?;
+        if !info.is_panorama {
+            return Err(FirewallError::Setup(format!(
+                "PANOS_TARGET=panorama, but {} is a {} (PAN-OS {}), not Panorama",
+                self.url, info.model, info.sw_version
+            )));
+        }
+        let moves_committed = SoftwareVersion {
+            major: 11,
+            minor: 0,
+            patch: 1,
+            hotfix: None,
+        };
+        if !self.full_commit && info.version.is_none_or(|v| v < moves_committed) {
+            return Err(FirewallError::Setup(format!(
+                "Panorama {} runs {}: before 11.0.1 a commit scoped to an administrator leaves \
+                 out rule moves, so palosync's rules would be pushed out of place; upgrade \
+                 Panorama, or set PANOS_FULL_COMMIT=true if every pending change may be committed",
+                self.url, info.sw_version
+            )));
+        }
+        panorama.verified.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// The firewalls of palosync's device group, as Panorama lists them.
     pub async fn managed_firewalls(
         &self,

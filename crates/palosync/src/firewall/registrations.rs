@@ -39,10 +39,7 @@ pub enum RegistrationStep {
 
 impl RegistrationStep {
     /// The part of `changes` this step makes: (register, unregister).
-    pub(super) fn of<'a>(
-        self,
-        changes: &'a RegistrationChanges,
-    ) -> (&'a [Registration], &'a [Registration]) {
+    pub(super) fn of(self, changes: &RegistrationChanges) -> (&[Registration], &[Registration]) {
         match self {
             Self::Register => (&changes.register, &[]),
             Self::Unregister => (&[], &changes.unregister),

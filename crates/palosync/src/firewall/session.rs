@@ -140,6 +140,9 @@ impl Firewall {
     pub async fn begin_write(&self, hold_until: Instant) -> Result<WriteSession, FirewallError> {
         // Nothing is written that could not be committed.
         self.commit_scope()?;
+        if let Some(panorama) = self.panorama() {
+            self.check_panorama(panorama).await?;
+        }
         let scope = self.lock_scope();
         let comment = lock_comment(hold_until);
         let mut waited_for_other_run = false;

@@ -16,10 +16,13 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::panorama::{Managed, ManagedDevice, PanoramaState};
+
+mod panorama_access;
 use crate::registrations::{RegistrationChange, RegistrationLimits};
 use crate::server::{self, Shared};
 use crate::state::{Admin, FaultPlan, Settings, SimState, Stats, new_api_key};
 use crate::xml::{Element, XmlError};
+use panorama_access::default_panorama_config;
 
 /// The built-in starting configuration: vsys1, zones `trust`/`untrust`, profile group
 /// `default`, and one deny-all rule `Clean up`.
@@ -310,29 +313,6 @@ fn register(
         .map_err(|refused| refused.into_iter().map(|m| m.message).collect())
 }
 
-/// Panorama's starting configuration: the administrators, `shared`, and an empty device group
-/// (pre- and post-rulebase) for every group a managed firewall names.
-fn default_panorama_config(devices: &[ManagedDevice]) -> String {
-    let mut groups: Vec<&str> = Vec::new();
-    for device in devices {
-        if !groups.contains(&device.device_group.as_str()) {
-            groups.push(&device.device_group);
-        }
-    }
-    let entries: String = groups
-        .iter()
-        .map(|g| {
-            format!(
-                "<entry name=\"{}\"><pre-rulebase><security><rules/></security></pre-rulebase><post-rulebase><security><rules/></security></post-rulebase></entry>",
-                crate::xml::escape(g)
-            )
-        })
-        .collect();
-    format!(
-        "<config version=\"11.1.0\"><mgt-config><users><entry name=\"admin\"><permissions><role-based><superuser>yes</superuser></role-based></permissions></entry></users></mgt-config><shared/><devices><entry name=\"localhost.localdomain\"><device-group>{entries}</device-group></entry></devices></config>"
-    )
-}
-
 fn parse_config(xml: &str) -> Result<Element, SimError> {
     let root = Element::parse(xml)?;
     if root.name == "config" {
@@ -509,56 +489,6 @@ impl RunningSimulator {
     /// The registered-ip capacity User-ID messages are checked against.
     pub fn registration_limits(&self) -> RegistrationLimits {
         self.shared.lock().settings.registration_limits
-    }
-    /// Whether this is the Panorama personality.
-    pub fn is_panorama(&self) -> bool {
-        self.shared.lock().panorama.is_some()
-    }
-    /// The serials of the firewalls this Panorama manages (empty on a firewall).
-    pub fn managed_devices(&self) -> Vec<String> {
-        self.shared
-            .lock()
-            .panorama
-            .as_ref()
-            .map(|p| p.devices.iter().map(|d| d.serial.clone()).collect())
-            .unwrap_or_default()
-    }
-    /// Runs `f` on the managed firewall `serial` (its jobs advanced first).
-    pub fn with_device<T>(&self, serial: &str, f: impl FnOnce(&mut SimState) -> T) -> Option<T> {
-        let mut st = self.shared.lock();
-        let device = st.panorama.as_mut()?.device_mut(serial)?;
-        device.firewall.advance(Instant::now());
-        Some(f(&mut device.firewall))
-    }
-    /// A managed firewall's rulebase in evaluation order: pushed pre-rules, local, post-rules.
-    pub fn device_running_rules(&self, serial: &str) -> Vec<Element> {
-        self.with_device(serial, |fw| {
-            crate::policy_match::rulebase(&fw.store.running, crate::panorama::PUSHED_VSYS)
-                .into_iter()
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-    /// A managed firewall's registered addresses and their tags.
-    pub fn device_registered_ips(&self, serial: &str) -> Option<BTreeMap<IpAddr, Vec<String>>> {
-        self.with_device(serial, |fw| {
-            fw.registrations
-                .vsys(crate::panorama::PUSHED_VSYS)
-                .map(|regs| {
-                    regs.iter()
-                        .map(|(ip, reg)| (*ip, reg.tag_names()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-    }
-    /// Connects or disconnects a managed firewall from Panorama.
-    pub fn set_device_connected(&self, serial: &str, connected: bool) {
-        let mut st = self.shared.lock();
-        if let Some(device) = st.panorama.as_mut().and_then(|p| p.device_mut(serial)) {
-            device.connected = connected;
-        }
     }
     /// Runs `f` with exclusive access to the simulator state (jobs advanced first).
     pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {

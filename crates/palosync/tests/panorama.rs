@@ -456,3 +456,31 @@ async fn a_panorama_older_than_11_0_1_is_refused_before_anything_is_written() {
         report.to_table()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_that_says_ok_but_leaves_a_firewall_out_of_sync_fails_the_run() {
+    let d = Deployment::new("100000000036", PolicyMode::Addresses).await;
+    d.panorama.inject_faults(FaultPlan {
+        out_of_sync_pushes: BTreeMap::from([(FW_A.to_owned(), 1)]),
+        ..FaultPlan::default()
+    });
+    let (report, result) = d.h.sync().await;
+    let error = result.expect_err("the push job said OK for A, but A did not take it");
+    assert_eq!(error.error_type(), "ManagedFirewallsFailed", "{error}");
+    assert!(error.to_string().contains(FW_A), "{error}");
+    assert!(error.to_string().contains("Out of Sync"), "{error}");
+    let pushed = Deployment::pushes_of(&report);
+    assert_eq!(
+        pushed[FW_A],
+        (Some("OK".to_owned()), "Out of Sync".to_owned()),
+        "{}",
+        report.to_table()
+    );
+    d.assert_exactly(&[FW_B], false, "B took it").await;
+
+    // The retry finds nothing to write and pushes again, as A is behind.
+    let (report, result) = d.h.sync().await;
+    result.unwrap_or_else(|e| panic!("retry: {e}\n{}", report.to_table()));
+    d.assert_exactly(&[FW_A, FW_B], false, "retry").await;
+    assert!(d.managed_allows(FW_A, &d.h.vpc.web1_ip.clone(), 443).await);
+}

@@ -69,8 +69,11 @@ pub struct DevicePushReport {
 }
 
 impl DevicePushReport {
+    /// It holds the group's policy: its part of the push did not fail or run past the
+    /// deadline, and Panorama reports it in sync. A firewall that is disconnected but in sync
+    /// (nothing was pushed, nothing is owed) is in step; one a push could not reach is not.
     fn in_step(&self) -> bool {
-        self.connected && self.result.as_deref() != Some("FAIL") && self.policy == "In Sync"
+        !matches!(self.result.as_deref(), Some("FAIL" | "PEND")) && self.policy == "In Sync"
     }
 }
 
@@ -91,10 +94,12 @@ impl PushReport {
             .filter(|d| !d.in_step())
             .map(|d| ManagedFailure {
                 serial: d.serial.clone(),
-                message: if !d.connected {
-                    "not connected to Panorama".to_owned()
-                } else if d.result.as_deref() == Some("FAIL") {
+                message: if d.result.as_deref() == Some("FAIL") {
                     format!("push failed: {}", d.lines.join(" "))
+                } else if d.result.as_deref() == Some("PEND") {
+                    "the push was still running at the deadline".to_owned()
+                } else if !d.connected {
+                    format!("not connected to Panorama, shared policy {}", d.policy)
                 } else {
                     format!("shared policy {} after the push", d.policy)
                 },
@@ -473,12 +478,18 @@ mod tests {
                 device(true, Some("FAIL"), "Out of Sync"),
                 device(true, Some("OK"), "Out of Sync"),
                 device(false, None, "In Sync"),
+                device(false, None, "Out of Sync"),
+                device(true, Some("PEND"), "In Sync"),
             ],
         };
         let failures = report.failures();
-        assert_eq!(failures.len(), 3);
+        assert_eq!(failures.len(), 4, "{failures:?}");
         assert!(failures[0].message.contains("not a valid reference"));
         assert!(failures[1].message.contains("Out of Sync"));
-        assert!(failures[2].message.contains("not connected"));
+        assert!(
+            failures[2].message.contains("not connected"),
+            "disconnected and behind: {failures:?}"
+        );
+        assert!(failures[3].message.contains("deadline"));
     }
 }

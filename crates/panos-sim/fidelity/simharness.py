@@ -50,6 +50,10 @@ class Sim:
         fw = Firewall(self.host, api_key=api_key, port=self.port)
         return fw
 
+    def panorama(self, api_key=ADMIN_KEY):
+        from panos.panorama import Panorama
+        return Panorama(self.host, api_key=api_key, port=self.port)
+
     def firewall_with_rulebase(self, api_key=ADMIN_KEY):
         fw = self.firewall(api_key)
         rb = Rulebase()
@@ -104,6 +108,14 @@ def start_sim(*extra_args, commit_ms=COMMIT_MS):
         proc.kill()
         pytest.fail(f"panos-sim did not start: {line!r} {proc.stderr.read()}")
     return Sim(proc, m.group(1))
+
+
+def start_panorama(*devices, commit_ms=COMMIT_MS):
+    """Starts `panos-sim --panorama` managing `devices`, each "SERIAL:DG[:HOSTNAME]"."""
+    args = ["--panorama"]
+    for spec in devices:
+        args += ["--managed-device", spec]
+    return start_sim(*args, commit_ms=commit_ms)
 
 
 def stop_sim(s):

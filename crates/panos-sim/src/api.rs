@@ -65,10 +65,8 @@ fn dispatch(state: &mut SimState, req: &ApiRequest, now: Instant) -> Reply {
             return Reply::forbidden();
         }
     };
-    if state.panorama.is_some()
-        && let Some(serial) = req.param("target")
-    {
-        return match proxy(state, req, &kind, serial, &admin, now) {
+    if let Some(serial) = req.param("target").filter(|_| state.is_panorama()) {
+        return match crate::target::proxy(state, req, &kind, serial, &admin, now) {
             Ok(reply) => reply,
             Err(failure) => Reply::ok(response::error(&failure)),
         };
@@ -86,48 +84,6 @@ fn dispatch(state: &mut SimState, req: &ApiRequest, now: Instant) -> Reply {
     match outcome {
         Ok(reply) => reply,
         Err(failure) => Reply::ok(response::error(&failure)),
-    }
-}
-
-/// Panorama's `target=<serial>`: the managed firewall answers the op or User-ID request
-/// itself (authenticated by Panorama). Texts of the refusals are the simulator's [?].
-fn proxy(
-    state: &mut SimState,
-    req: &ApiRequest,
-    kind: &str,
-    serial: &str,
-    admin: &str,
-    now: Instant,
-) -> Result<Reply, ApiFailure> {
-    let device = state
-        .panorama
-        .as_mut()
-        .and_then(|p| p.device_mut(serial))
-        .ok_or_else(|| {
-            ApiFailure::new(
-                code::INVALID_COMMAND,
-                format!("Invalid target {serial}: not a managed device [panos-sim]"),
-            )
-        })?;
-    if !device.connected {
-        return Err(ApiFailure::new(
-            code::OPERATION_FAILED,
-            format!("device {serial} is not connected [panos-sim]"),
-        ));
-    }
-    let firewall = &mut device.firewall;
-    firewall.advance(now);
-    firewall.stats.requests += 1;
-    Stats::count(&mut firewall.stats.by_type, kind);
-    match kind {
-        "op" => ops::op(firewall, req, admin, now),
-        "user-id" => userid::user_id(firewall, req, now),
-        other => Err(ApiFailure::new(
-            code::INVALID_COMMAND,
-            format!(
-                "type={other} with a target is not supported by panos-sim (op and user-id only)"
-            ),
-        )),
     }
 }
 
@@ -149,13 +105,15 @@ fn keygen(state: &SimState, req: &ApiRequest) -> Reply {
     }
 }
 
-fn version(state: &SimState) -> Reply {
+pub(crate) fn version(state: &SimState) -> Reply {
     let s = &state.settings;
     Reply::ok(response::result(
         None,
         &format!(
             "<sw-version>{}</sw-version><multi-vsys>off</multi-vsys><model>{}</model><serial>{}</serial>",
-            s.sw_version, s.model, s.serial
+            s.sw_version,
+            ops::model(state),
+            s.serial
         ),
     ))
 }

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::clock;
-use crate::panorama::DevicePush;
+use crate::commit_all::{PushPlan, devices_xml};
 use crate::store::{Change, ConfigStore};
 use crate::validate::commit_problems;
 use crate::xml::Element;
@@ -30,20 +30,8 @@ pub enum JobKind {
     Validate {
         snapshot: Element,
     },
-    /// Panorama: push a device group's policy to its firewalls (all of them when `devices`
-    /// is empty).
-    CommitAll {
-        device_group: String,
-        devices: Vec<String>,
-    },
-}
-
-/// A push job that has run: the state applies it to the firewalls and records their results.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FinishedPush {
-    pub job: u32,
-    pub device_group: String,
-    pub devices: Vec<String>,
+    /// A Panorama push (`commit-all`); see [`crate::commit_all`].
+    CommitAll(Box<PushPlan>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,9 +55,6 @@ pub struct Job {
     pub ok: Option<bool>,
     pub details: Vec<String>,
     pub warnings: Vec<String>,
-    /// A push: each firewall's part, reported `PEND` until `devices_done`.
-    pub pushed: Vec<DevicePush>,
-    devices_done: Option<Instant>,
 }
 
 impl Job {
@@ -81,7 +66,7 @@ impl Job {
         match self.kind {
             JobKind::Commit(_) => "Commit",
             JobKind::Validate { .. } => "Validate",
-            JobKind::CommitAll { .. } => "CommitAll",
+            JobKind::CommitAll(_) => "CommitAll",
         }
     }
 
@@ -102,8 +87,6 @@ pub struct JobQueue {
     pub commits_failed: u64,
     /// Platform capacity: most security rules a configuration may hold (`None`: unlimited).
     pub max_rules: Option<usize>,
-    /// Push jobs that ran and wait for the state to reach the firewalls.
-    finished_pushes: Vec<FinishedPush>,
 }
 
 impl JobQueue {
@@ -116,7 +99,6 @@ impl JobQueue {
             commits_finished: 0,
             commits_failed: 0,
             max_rules: None,
-            finished_pushes: Vec::new(),
         }
     }
 
@@ -136,35 +118,8 @@ impl JobQueue {
             ok: None,
             details: Vec::new(),
             warnings: Vec::new(),
-            pushed: Vec::new(),
-            devices_done: None,
         });
         id
-    }
-
-    /// The pushes that ran since the last call, for the state to apply.
-    pub fn take_finished_pushes(&mut self) -> Vec<FinishedPush> {
-        std::mem::take(&mut self.finished_pushes)
-    }
-
-    /// Each firewall's part of push `id`. Their results show as `PEND` for half a commit
-    /// duration after the job itself finished, as Panorama's do (clients must wait for them).
-    /// The job ends FAIL when any firewall failed [?: Panorama's wording of the job's own
-    /// result varies; clients read each firewall's].
-    pub fn record_push(&mut self, id: u32, results: Vec<DevicePush>) {
-        let half = self.duration / 2;
-        if let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) {
-            let failed = results.iter().filter(|d| !d.ok).count();
-            job.devices_done = job.finished.map(|f| f + half);
-            if failed > 0 {
-                job.ok = Some(false);
-                job.details = vec![format!(
-                    "Push to device group failed on {failed} of {} devices",
-                    results.len()
-                )];
-            }
-            job.pushed = results;
-        }
     }
 
     pub fn get(&self, id: u32) -> Option<&Job> {
@@ -220,6 +175,14 @@ impl JobQueue {
             self.forced_failures -= 1;
         }
         let job = &mut self.jobs[i];
+        if let JobKind::CommitAll(plan) = &mut job.kind {
+            // The push takes Panorama's running configuration as it is when the job runs.
+            plan.snapshot = Some(store.running.clone());
+            job.state = JobState::Fin;
+            job.finished = Some(at);
+            job.ok = Some(true);
+            return;
+        }
         let outcome: Result<Vec<String>, Vec<String>> = match &job.kind {
             JobKind::Validate { snapshot } => {
                 let problems = commit_problems(snapshot, sw_major, max_rules);
@@ -229,17 +192,7 @@ impl JobQueue {
                     Err(problems)
                 }
             }
-            JobKind::CommitAll {
-                device_group,
-                devices,
-            } => {
-                self.finished_pushes.push(FinishedPush {
-                    job: job.id,
-                    device_group: device_group.clone(),
-                    devices: devices.clone(),
-                });
-                Ok(vec![format!("Push of device group {device_group} started")])
-            }
+            JobKind::CommitAll(_) => Ok(Vec::new()),
             JobKind::Commit(_) if forced => Err(vec![
                 " Commit failed: injected failure (panos-sim fault)".into(),
             ]),
@@ -340,7 +293,7 @@ impl JobQueue {
             }
             el
         };
-        Element::new("job")
+        let el = Element::new("job")
             .with_child(Element::leaf("tenq", clock::datetime(job.enqueued_wall)))
             .with_child(Element::leaf("tdeq", tdeq))
             .with_child(Element::leaf("id", job.id.to_string()))
@@ -367,63 +320,31 @@ impl JobQueue {
             .with_child(Element::leaf("tfin", tfin))
             .with_child(Element::leaf("description", job.description.clone()))
             .with_child(Element::leaf("positionInQ", position.to_string()))
-            .with_child(Element::leaf("progress", progress.to_string()))
+            .with_child(Element::leaf("progress", progress.to_string()));
+        let JobKind::CommitAll(plan) = &job.kind else {
+            return el
+                .with_child(lines("warnings", &job.warnings))
+                .with_child(lines("details", &job.details));
+        };
+        el.with_child(Element::leaf("push_type", "shared-policy"))
+            .with_child(Element::leaf("dgname", plan.device_groups.join(",")))
             .with_child(lines("warnings", &job.warnings))
             .with_child(lines("details", &job.details))
-            .with_children(self.push_xml(job, now))
+            .with_child(devices_xml(plan, job.finished, |at| job.wall(at)))
     }
 
-    /// `dgname` and `devices` of a push job.
-    fn push_xml(&self, job: &Job, now: Instant) -> Vec<Element> {
-        let JobKind::CommitAll { device_group, .. } = &job.kind else {
-            return Vec::new();
-        };
-        let done = job.devices_done.is_some_and(|d| now >= d);
-        let mut devices = Element::new("devices");
-        for device in &job.pushed {
-            let (result, status) = match (done, device.ok) {
-                (false, _) => ("PEND", ""),
-                (true, true) => ("OK", "commit succeeded"),
-                (true, false) => ("FAIL", "commit failed"),
-            };
-            let mut errors = Element::new("errors");
-            if done {
-                for line in &device.errors {
-                    errors.push(Element::leaf("line", line.clone()));
+    /// The plans of finished pushes with devices still to deliver, with when each job finished.
+    pub fn pushes_mut(&mut self) -> impl Iterator<Item = (Instant, &mut PushPlan)> {
+        self.jobs
+            .iter_mut()
+            .filter_map(|j| match (&mut j.kind, j.finished) {
+                (JobKind::CommitAll(plan), Some(f))
+                    if plan.targets.iter().any(|t| t.outcome.is_none()) =>
+                {
+                    Some((f, plan.as_mut()))
                 }
-            }
-            let tstart = job
-                .finished
-                .map(|f| clock::datetime(job.wall(f)))
-                .unwrap_or_default();
-            devices.push(
-                Element::new("entry")
-                    .with_child(Element::leaf("serial-no", device.serial.clone()))
-                    .with_child(Element::leaf("devicename", device.device_name.clone()))
-                    .with_child(Element::leaf("status", status))
-                    .with_child(Element::leaf("result", result))
-                    .with_child(Element::leaf("tstart", tstart))
-                    .with_child(Element::leaf(
-                        "tfin",
-                        match job.devices_done {
-                            Some(d) if done => clock::datetime(job.wall(d)),
-                            _ => "Still Active".to_owned(),
-                        },
-                    ))
-                    .with_child(
-                        Element::new("details").with_child(
-                            Element::new("msg")
-                                .with_child(errors)
-                                .with_child(Element::new("warnings")),
-                        ),
-                    ),
-            );
-        }
-        vec![
-            Element::leaf("dgname", device_group.clone()),
-            Element::leaf("push_type", "shared-policy"),
-            devices,
-        ]
+                _ => None,
+            })
     }
 
     /// Every job, newest first (`show jobs all`).

@@ -2,10 +2,8 @@
 //! accepts it: candidate/running configuration trees, the xpath subset clients use, config
 //! actions with device-style validation, commits with jobs (full, partial by admin, queued),
 //! `test security-policy-match`, locks, system info, User-ID tag registrations with dynamic
-//! address groups, platform capacity limits, and test-only fault injection. With
-//! [`SimulatorBuilder::panorama`] it is a Panorama instead: device groups, commits to
-//! Panorama, pushes (`commit-all`) to managed firewalls that are whole simulated firewalls,
-//! `show devicegroups`, and `target=<serial>` proxying (see [`panorama`]).
+//! address groups, platform capacity limits, and test-only fault injection. It plays a
+//! firewall, or a Panorama managing firewalls (device groups, commit, push, `target=`).
 //!
 //! # In-process use
 //!
@@ -33,6 +31,35 @@
 //! `unregister_ip(..)`, `dynamic_group_members(vsys, group)`, `max_rules()`,
 //! `registration_limits()`, `with_state(..)` and `shutdown()`.
 //!
+//! # Panorama
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), panos_sim::SimError> {
+//! use panos_sim::{ManagedDevice, Simulator};
+//! let sim = Simulator::builder()
+//!     .panorama()
+//!     .managed_device(ManagedDevice::new("007951000000001", "dg1").hostname("edge-1"))
+//!     .managed_device(ManagedDevice::new("007951000000002", "dg1").connected(false))
+//!     .start()
+//!     .await?;
+//! // ... set rules under …/device-group/entry[@name='dg1']/pre-rulebase, commit, commit-all ...
+//! let rules = sim.device_running_rules("007951000000001"); // pushed pre, local, pushed post
+//! # Ok(()) }
+//! ```
+//!
+//! Module map: [`panorama`] (the personality seam: managed devices, each a [`SimState`];
+//! Panorama's default configuration), [`commit_all`] (the push request, the `CommitAll` job's
+//! devices, delivery), [`push`] (what a push puts on a firewall and the zone check),
+//! [`devicegroups`] (`show devicegroups`, `show devices`), [`target`] (`target=` proxying),
+//! [`sim_panorama`] (the device accessors of [`RunningSimulator`]). Panorama's own
+//! configuration, validation, references, commits and locks are the firewall's code paths.
+//!
+//! On a Panorama `RunningSimulator` also gives `is_panorama()`, `managed_devices()`,
+//! `with_device(serial, ..)`, `device_running_rules(serial)`, `device_policy_match(serial, q)`,
+//! `device_registered_ips(serial)`, `device_dynamic_group_members(serial, group)`,
+//! `device_running_config(serial)`, `device_sync_status(serial)` and
+//! `set_device_connected(serial, bool)`.
+//!
 //! # Test endpoints (outside `/api/`)
 //! - `GET /_sim/stats`: JSON [`Stats`] (requests by type/action/op, commits, jobs, bytes).
 //! - `POST /_sim/faults`: JSON [`FaultPlan`], added to pending faults.
@@ -58,11 +85,14 @@
 //!   networks); a duplicate registration refreshes the tag's timeout; invalid entries and limit
 //!   breaches refuse the whole message. Dynamic filters are refused at `set` when they do not
 //!   parse. Texts marked [?] in docs/simulator-fidelity.md are the simulator's choice.
-//! - Panorama: a push applies Panorama's running configuration as it is when the push job
-//!   runs; a partial commit's `<device-group>` narrowing is accepted and commits the admins'
-//!   changes (not only that group's); the firewalls' results show `PEND` for half a commit
-//!   duration after the job; only zones are checked on the firewall at push time; `target=`
-//!   is honoured for op and User-ID requests only and ignored on a firewall.
+//! - Panorama: device groups do not nest; membership is fixed by the builder; templates and
+//!   template stacks are not modelled (zones are only checked on the firewall at push time);
+//!   pushed policy lands in vsys1 only; a push creates no job on the firewall; a partial
+//!   commit scoped to device groups (without admins) commits everything; `target=` proxies
+//!   `op`, `user-id` and `version` only; `CommitAll` jobs share Panorama's commit queue; a
+//!   firewall's local objects win over pushed ones of the same name (no commit failure);
+//!   the push job's result is OK once it ran, devices finish half a commit duration later
+//!   (see [`commit_all`]).
 
 pub mod actions;
 pub mod api;
@@ -70,7 +100,9 @@ pub mod apps;
 pub mod capacity;
 pub mod clock;
 pub mod commit;
+pub mod commit_all;
 pub mod dag;
+pub mod devicegroups;
 pub mod failure;
 pub mod jobs;
 pub mod known_entries;
@@ -80,14 +112,17 @@ pub mod objects;
 pub mod ops;
 pub mod panorama;
 pub mod policy_match;
+pub mod push;
 pub mod references;
 pub mod registrations;
 pub mod response;
 pub mod server;
 pub mod sim;
+pub mod sim_panorama;
 pub mod state;
 pub mod store;
 pub mod tag_ops;
+pub mod target;
 pub mod userid;
 pub mod validate;
 pub mod validate_objects;

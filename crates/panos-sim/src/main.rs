@@ -1,5 +1,4 @@
-//! `panos-sim`: serve a simulated PAN-OS firewall (or, with `--panorama`, a Panorama and the
-//! firewalls it manages) XML API until interrupted.
+//! `panos-sim`: serve a simulated PAN-OS firewall (or Panorama) XML API until interrupted.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -50,19 +49,37 @@ struct Args {
     /// Most registered (User-ID) addresses, over all vsys.
     #[arg(long, default_value_t = 300_000)]
     max_registered_ips: usize,
-    /// Serve HTTPS with a generated self-signed certificate.
-    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
-    tls_self_signed: bool,
-    /// Be a Panorama: device groups, commit-all pushes, `target=<serial>` proxying.
+    /// Be a Panorama (device groups, commit-all pushes, `target=` proxying) instead of a
+    /// firewall.
     #[arg(long)]
     panorama: bool,
-    /// A firewall the Panorama manages, SERIAL:DEVICE_GROUP[:HOSTNAME]. Repeatable.
+    /// A firewall the Panorama manages, SERIAL:DEVICE_GROUP[:HOSTNAME]. Repeatable; needs
+    /// --panorama.
     #[arg(
         long = "managed-device",
         value_name = "SERIAL:DG[:HOSTNAME]",
         requires = "panorama"
     )]
     managed_devices: Vec<String>,
+    /// Serve HTTPS with a generated self-signed certificate.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls_self_signed: bool,
+}
+
+/// `SERIAL:DG[:HOSTNAME]`.
+fn managed_device(spec: &str) -> anyhow::Result<ManagedDevice> {
+    let mut parts = spec.splitn(3, ':');
+    let (Some(serial), Some(dg)) = (parts.next(), parts.next()) else {
+        bail!("--managed-device expects SERIAL:DG[:HOSTNAME], got {spec:?}");
+    };
+    if serial.is_empty() || dg.is_empty() {
+        bail!("--managed-device expects SERIAL:DG[:HOSTNAME], got {spec:?}");
+    }
+    let device = ManagedDevice::new(serial, dg);
+    Ok(match parts.next().filter(|h| !h.is_empty()) {
+        Some(hostname) => device.hostname(hostname),
+        None => device,
+    })
 }
 
 #[tokio::main]
@@ -79,28 +96,17 @@ async fn main() -> anyhow::Result<()> {
     if let Some(n) = args.max_rules {
         builder = builder.max_rules(n);
     }
-    if args.panorama {
-        builder = builder.panorama();
-    }
-    for spec in &args.managed_devices {
-        let mut parts = spec.splitn(3, ':');
-        let (Some(serial), Some(group)) = (parts.next(), parts.next()) else {
-            bail!("--managed-device expects SERIAL:DEVICE_GROUP[:HOSTNAME], got {spec:?}");
-        };
-        if serial.is_empty() || group.is_empty() {
-            bail!("--managed-device expects SERIAL:DEVICE_GROUP[:HOSTNAME], got {spec:?}");
-        }
-        let mut device = ManagedDevice::new(serial, group);
-        if let Some(hostname) = parts.next().filter(|h| !h.is_empty()) {
-            device = device.hostname(hostname);
-        }
-        builder = builder.managed_device(device);
-    }
     for spec in &args.admins {
         let Some((name, password)) = spec.split_once(':') else {
             bail!("--admin expects NAME:PASSWORD, got {spec:?}");
         };
         builder = builder.admin(name, password);
+    }
+    if args.panorama {
+        builder = builder.panorama();
+    }
+    for spec in &args.managed_devices {
+        builder = builder.managed_device(managed_device(spec)?);
     }
     if let Some(path) = &args.config {
         let xml =

@@ -157,22 +157,25 @@ impl<'a> ObjectIndex<'a> {
         index
     }
 
-    /// An index over one vsys (plus shared) by name; `None` if the vsys does not exist.
+    /// An index over one vsys (plus shared, plus what Panorama pushed to both) by name; `None`
+    /// if the vsys does not exist. Later scopes win: pushed shared, local shared, pushed
+    /// device-group objects, local vsys (see [`crate::push`]).
     pub fn for_vsys(root: &'a Element, vsys: &str) -> Option<ObjectIndex<'a>> {
-        let dev = root.child("devices")?.children_named("entry").next()?;
-        let v = dev.child("vsys")?.entry("entry", vsys)?;
+        let v = local_vsys(root, vsys)?;
+        let pushed = root.child("panorama");
+        let pushed_vsys = pushed
+            .and_then(|p| p.child("vsys"))
+            .and_then(|l| l.entry("entry", vsys));
         let mut index = ObjectIndex::default();
-        if let Some(shared) = root.child("shared") {
-            index.add_scope(shared);
+        let scopes = [
+            pushed.and_then(|p| p.child("shared")),
+            root.child("shared"),
+            pushed_vsys,
+            Some(v),
+        ];
+        for holder in scopes.into_iter().flatten() {
+            index.add_scope(holder);
         }
-        // Objects Panorama pushed (see crate::panorama), beneath the firewall's own.
-        if let Some(pushed) = root
-            .descend(&["panorama", "vsys"])
-            .and_then(|p| p.entry("entry", vsys))
-        {
-            index.add_scope(pushed);
-        }
-        index.add_scope(v);
         Some(index)
     }
 
@@ -229,6 +232,15 @@ impl<'a> ObjectIndex<'a> {
     pub fn has(&self, list: &str, name: &str) -> bool {
         self.get(list, name).is_some()
     }
+}
+
+/// A firewall's own vsys entry `/config/devices/entry/vsys/entry[@name=vsys]`.
+pub fn local_vsys<'a>(root: &'a Element, vsys: &str) -> Option<&'a Element> {
+    root.child("devices")?
+        .children_named("entry")
+        .next()?
+        .child("vsys")?
+        .entry("entry", vsys)
 }
 
 /// `vsys -> vsys1 -> rulebase -> security -> rules -> r1`: how PAN-OS names a node in messages.

@@ -47,15 +47,6 @@ pub fn op(
     let ok = |body: String| Ok(Reply::ok(body));
     match words.as_slice() {
         ["show", "system", "info"] => ok(response::op_result(&system_info(state))),
-        ["show", "devicegroups", ..] => match &state.panorama {
-            Some(panorama) => ok(response::op_result(
-                &panorama.show_devicegroups(&state.store.running),
-            )),
-            None => Err(ApiFailure::new(
-                code::INVALID_COMMAND,
-                " show -> devicegroups is unexpected",
-            )),
-        },
         ["show", "jobs", ..] => show_jobs(state, &cmd, now),
         ["show", "clock", ..] => ok(response::op_text(&clock::ctime(SystemTime::now()))),
         ["check", "pending-changes", ..] => {
@@ -106,6 +97,11 @@ pub fn op(
         ["show", "object", "registered-ip"] => {
             tag_ops::show_registered_ip(state, &cmd, req.param("vsys"))
         }
+        ["show", "devicegroups", ..] => crate::devicegroups::show_devicegroups(state),
+        ["show", "devices", ..] => crate::devicegroups::show_devices(
+            state,
+            cmd.descend(&["devices", "connected"]).is_some(),
+        ),
         ["show", "object", "dynamic-address-group"] => {
             tag_ops::show_dynamic_address_group(state, &cmd, req.param("vsys"))
         }
@@ -130,7 +126,7 @@ fn system_info(state: &SimState) -> Element {
         ("uptime", "0 days, 0:00:01".into()),
         ("devicename", s.hostname.clone()),
         ("family", "vm".into()),
-        ("model", s.model.clone()),
+        ("model", model(state).into()),
         ("serial", s.serial.clone()),
         ("vm-license", "VM-100".into()),
         ("sw-version", s.sw_version.clone()),
@@ -151,10 +147,20 @@ fn system_info(state: &SimState) -> Element {
     for (k, v) in fields {
         system.push(Element::leaf(k, v));
     }
-    if state.panorama.is_some() {
+    if state.is_panorama() {
+        // Panorama answers `system-mode` [dev: panos-xml-api.md §5]; a VM in panorama mode [?].
         system.push(Element::leaf("system-mode", "panorama"));
     }
     system
+}
+
+/// `Panorama` on a Panorama, `PA-VM` on a firewall (also for `type=version`).
+pub fn model(state: &SimState) -> &'static str {
+    if state.is_panorama() {
+        "Panorama"
+    } else {
+        "PA-VM"
+    }
 }
 
 fn show_jobs(state: &SimState, cmd: &Element, now: Instant) -> Result<Reply, ApiFailure> {

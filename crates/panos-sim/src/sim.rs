@@ -15,14 +15,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use crate::panorama::{Managed, ManagedDevice, PanoramaState};
-
-mod panorama_access;
+use crate::panorama::{Device, ManagedDevice, Panorama, Personality};
 use crate::registrations::{RegistrationChange, RegistrationLimits};
 use crate::server::{self, Shared};
 use crate::state::{Admin, FaultPlan, Settings, SimState, Stats, new_api_key};
 use crate::xml::{Element, XmlError};
-use panorama_access::default_panorama_config;
 
 /// The built-in starting configuration: vsys1, zones `trust`/`untrust`, profile group
 /// `default`, and one deny-all rule `Clean up`.
@@ -89,8 +86,8 @@ pub struct SimulatorBuilder {
     registration_limits: RegistrationLimits,
     max_rules: Option<usize>,
     registrations: Vec<(String, IpAddr, Vec<String>)>,
-    /// The Panorama personality, with the firewalls it manages.
-    panorama: Option<Vec<ManagedDevice>>,
+    panorama: bool,
+    managed_devices: Vec<ManagedDevice>,
 }
 
 impl Default for SimulatorBuilder {
@@ -107,7 +104,8 @@ impl Default for SimulatorBuilder {
             registration_limits: RegistrationLimits::default(),
             max_rules: None,
             registrations: Vec::new(),
-            panorama: None,
+            panorama: false,
+            managed_devices: Vec::new(),
         }
     }
 }
@@ -174,25 +172,53 @@ impl SimulatorBuilder {
         self
     }
 
-    /// A Panorama instead of a firewall (see [`crate::panorama`]); add the firewalls it
-    /// manages with [`SimulatorBuilder::managed_device`].
+    /// Makes the simulator a Panorama (see [`crate::panorama`]): its default configuration
+    /// holds a device group for every group a [`ManagedDevice`] names.
     pub fn panorama(mut self) -> Self {
-        self.panorama.get_or_insert_with(Vec::new);
+        self.panorama = true;
         self
     }
-    /// A firewall this Panorama manages, in its device group (implies [`Self::panorama`]).
+    /// Adds a firewall the Panorama manages (repeatable; only with [`Self::panorama`]).
     pub fn managed_device(mut self, device: ManagedDevice) -> Self {
-        self.panorama.get_or_insert_with(Vec::new).push(device);
+        self.managed_devices.push(device);
         self
+    }
+
+    fn starting_config(&self) -> Result<Element, SimError> {
+        match (&self.config_xml, self.panorama) {
+            (Some(xml), _) => parse_config(xml),
+            (None, true) => Ok(crate::panorama::default_config(&self.managed_devices)),
+            (None, false) => parse_config(DEFAULT_CONFIG_XML),
+        }
+    }
+
+    /// One managed firewall's own state: its configuration, this builder's timing, version and
+    /// limits, and the Panorama's administrators (Panorama's keys reach it through `target=`).
+    fn device_state(&self, spec: &ManagedDevice, admins: &[Admin]) -> Result<SimState, SimError> {
+        let config = parse_config(spec.config_xml.as_deref().unwrap_or(DEFAULT_CONFIG_XML))?;
+        let settings = Settings {
+            hostname: spec.hostname_or_default(),
+            serial: spec.serial.clone(),
+            ..self.settings("panos-sim", "007951000123456")
+        };
+        Ok(SimState::new(config, admins.to_vec(), settings))
+    }
+
+    fn settings(&self, hostname: &str, serial: &str) -> Settings {
+        Settings {
+            sw_version: self.sw_version.clone(),
+            commit_delay: self.commit_delay,
+            latency: self.latency,
+            hostname: hostname.into(),
+            serial: serial.into(),
+            registration_limits: self.registration_limits,
+            max_rules: self.max_rules,
+        }
     }
 
     /// Builds the simulator state without serving it (for in-process use and benchmarks).
     pub fn build_state(&self) -> Result<SimState, SimError> {
-        let default = match &self.panorama {
-            Some(devices) => default_panorama_config(devices),
-            None => DEFAULT_CONFIG_XML.to_owned(),
-        };
-        let config = parse_config(self.config_xml.as_deref().unwrap_or(&default))?;
+        let config = self.starting_config()?;
         let admin_key = self.api_key.clone().unwrap_or_else(new_api_key);
         let admin_password = self
             .admins
@@ -211,40 +237,21 @@ impl SimulatorBuilder {
                 key: new_api_key(),
             });
         }
-        let settings = Settings {
-            sw_version: self.sw_version.clone(),
-            model: if self.panorama.is_some() {
-                "Panorama".into()
-            } else {
-                "PA-VM".into()
-            },
-            commit_delay: self.commit_delay,
-            latency: self.latency,
-            hostname: "panos-sim".into(),
-            serial: "007951000123456".into(),
-            registration_limits: self.registration_limits,
-            max_rules: self.max_rules,
+        let settings = if self.panorama {
+            self.settings("panorama-sim", "000710000000001")
+        } else {
+            self.settings("panos-sim", "007951000123456")
         };
-        let mut state = SimState::new(config, admins.clone(), settings);
-        if let Some(devices) = &self.panorama {
-            let mut managed = Vec::new();
-            for device in devices {
-                let config =
-                    parse_config(device.config_xml.as_deref().unwrap_or(DEFAULT_CONFIG_XML))?;
-                let mut settings = state.settings.clone();
-                settings.model = "PA-VM".into();
-                settings.sw_version = "10.2.4".into();
-                settings.serial = device.serial.clone();
-                settings.hostname = device
-                    .hostname
-                    .clone()
-                    .unwrap_or_else(|| format!("fw-{}", device.serial));
-                managed.push(Managed::new(
-                    device,
-                    SimState::new(config, admins.clone(), settings),
-                ));
+        let mut devices = std::collections::BTreeMap::new();
+        if self.panorama {
+            for spec in &self.managed_devices {
+                let device = Device::new(spec, self.device_state(spec, &admins)?);
+                devices.insert(spec.serial.clone(), device);
             }
-            state.panorama = Some(PanoramaState { devices: managed });
+        }
+        let mut state = SimState::new(config, admins, settings);
+        if self.panorama {
+            state.personality = Personality::Panorama(Panorama { devices });
         }
         let now = std::time::Instant::now();
         for (vsys, ip, tags) in &self.registrations {
@@ -364,7 +371,7 @@ pub struct RunningSimulator {
     addr: SocketAddr,
     scheme: &'static str,
     admin_key: String,
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -434,25 +441,12 @@ impl RunningSimulator {
     /// The registered addresses of `vsys` and their tags (expired tags already dropped), in
     /// address order.
     pub fn registered_ips(&self, vsys: &str) -> BTreeMap<IpAddr, Vec<String>> {
-        self.shared
-            .lock()
-            .registrations
-            .vsys(vsys)
-            .map(|regs| {
-                regs.iter()
-                    .map(|(ip, reg)| (*ip, reg.tag_names()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.shared.lock().registered_ips(vsys)
     }
     /// The registered addresses a running dynamic address group of `vsys` holds right now
     /// (`None` if there is no such dynamic group with a valid filter).
     pub fn dynamic_group_members(&self, vsys: &str, group: &str) -> Option<Vec<IpAddr>> {
-        let st = self.shared.lock();
-        let root = &st.store.running;
-        let index = crate::objects::ObjectIndex::for_vsys(root, vsys)?;
-        let filter = crate::dag::group_filter(index.get("address-group", group)?)?;
-        Some(crate::dag::members(&filter, &index, st.registrations.vsys(vsys)).registered)
+        self.shared.lock().dynamic_group_members(vsys, group)
     }
     /// Registers `tags` on `ip` in `vsys` as a User-ID message would (limits apply, nothing
     /// changes on `Err`), e.g. another User-ID source changing the device behind a client's back.

@@ -4,13 +4,14 @@
 //! This module must never parse HTTP: it holds state and answers small questions about it.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::JobQueue;
 use crate::locks::Locks;
-use crate::panorama::PanoramaState;
+use crate::panorama::Personality;
 use crate::registrations::{RegistrationLimits, Registry};
 use crate::store::ConfigStore;
 use crate::xml::Element;
@@ -19,8 +20,6 @@ use crate::xml::Element;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub sw_version: String,
-    /// `PA-VM`, or `Panorama` for the Panorama personality.
-    pub model: String,
     pub commit_delay: Duration,
     pub latency: Duration,
     pub hostname: String,
@@ -70,10 +69,11 @@ pub struct FaultPlan {
     pub session_timeouts: u32,
     /// Make the next N commit jobs end FIN/FAIL.
     pub fail_commits: u32,
-    /// Panorama: serial → the next N pushes to that firewall end FAIL (it keeps what it had).
+    /// Panorama: serial → the next N pushes to that device end FAIL (the device keeps its
+    /// previous pushed policy).
     pub fail_pushes: BTreeMap<String, u32>,
-    /// Panorama: serial → the next N pushes report that firewall OK but do not change it,
-    /// leaving it Out of Sync (the known Panorama pain of a push that "succeeded").
+    /// Panorama: serial → the next N pushes report the device OK in the job but do not change
+    /// its pushed policy, and leave it `Out of Sync` in `show devicegroups`.
     pub out_of_sync_pushes: BTreeMap<String, u32>,
 }
 
@@ -109,6 +109,7 @@ impl FaultPlan {
 
 /// Request counters, served at `GET /_sim/stats`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Stats {
     pub requests: u64,
     pub by_type: BTreeMap<String, u64>,
@@ -123,8 +124,12 @@ pub struct Stats {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub faults_injected: u64,
-    /// Panorama: pushes (`commit-all`) enqueued.
-    pub pushes_enqueued: u64,
+    /// Panorama: `type=commit&action=all` requests that enqueued a push job.
+    pub commit_all_requests: u64,
+    /// Panorama: device pushes delivered (one per target device of a finished push job).
+    pub pushes: u64,
+    /// Panorama: delivered device pushes that ended FAIL.
+    pub pushes_failed: u64,
 }
 
 impl Stats {
@@ -133,7 +138,8 @@ impl Stats {
     }
 }
 
-/// One simulated firewall.
+/// One simulated firewall, or a Panorama (then [`SimState::personality`] holds its managed
+/// firewalls, each a `SimState` of its own).
 #[derive(Debug)]
 pub struct SimState {
     pub store: ConfigStore,
@@ -145,8 +151,8 @@ pub struct SimState {
     pub stats: Stats,
     /// User-ID tag registrations: running state, untouched by commits.
     pub registrations: Registry,
-    /// The Panorama personality: the firewalls it manages (`None` on a firewall).
-    pub panorama: Option<PanoramaState>,
+    /// Firewall, or Panorama with its managed devices.
+    pub personality: Personality,
     initial_config: Element,
     initial_registrations: Registry,
 }
@@ -164,7 +170,7 @@ impl SimState {
             faults: FaultPlan::default(),
             stats: Stats::default(),
             registrations: Registry::default(),
-            panorama: None,
+            personality: Personality::Firewall,
             initial_config: config,
             initial_registrations: Registry::default(),
         }
@@ -180,20 +186,16 @@ impl SimState {
     pub fn advance(&mut self, now: Instant) {
         self.jobs.advance(&mut self.store, now);
         self.registrations.expire(now);
-        if let Some(panorama) = &mut self.panorama {
-            for push in self.jobs.take_finished_pushes() {
-                let results = panorama.push(
-                    &self.store.running,
-                    &push.device_group,
-                    &push.devices,
-                    &mut self.faults,
-                );
-                self.jobs.record_push(push.job, results);
-            }
-            for device in &mut panorama.devices {
-                device.firewall.advance(now);
+        if let Personality::Panorama(p) = &mut self.personality {
+            for device in p.devices.values_mut() {
+                device.state.advance(now);
             }
         }
+        crate::commit_all::deliver_due(self, now);
+    }
+
+    pub fn is_panorama(&self) -> bool {
+        matches!(self.personality, Personality::Panorama(_))
     }
 
     /// Back to the starting configuration and registrations: no jobs, locks, faults or
@@ -206,9 +208,32 @@ impl SimState {
         self.locks.clear();
         self.faults = FaultPlan::default();
         self.stats = Stats::default();
-        if let Some(panorama) = &mut self.panorama {
-            panorama.reset();
+        if let Personality::Panorama(p) = &mut self.personality {
+            for device in p.devices.values_mut() {
+                device.reset();
+            }
         }
+    }
+
+    /// The registered addresses of `vsys` and their tags (expired tags already dropped), in
+    /// address order.
+    pub fn registered_ips(&self, vsys: &str) -> BTreeMap<IpAddr, Vec<String>> {
+        self.registrations
+            .vsys(vsys)
+            .map(|regs| {
+                regs.iter()
+                    .map(|(ip, reg)| (*ip, reg.tag_names()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The registered addresses a running dynamic address group of `vsys` (local, shared or
+    /// pushed by Panorama) holds right now; `None` if there is no such group with a valid filter.
+    pub fn dynamic_group_members(&self, vsys: &str, group: &str) -> Option<Vec<IpAddr>> {
+        let index = crate::objects::ObjectIndex::for_vsys(&self.store.running, vsys)?;
+        let filter = crate::dag::group_filter(index.get("address-group", group)?)?;
+        Some(crate::dag::members(&filter, &index, self.registrations.vsys(vsys)).registered)
     }
 
     pub fn admin_by_key(&self, key: &str) -> Option<&Admin> {

@@ -453,18 +453,11 @@ impl ConfigStore {
         Ok(true)
     }
 
-    /// A Panorama push: `panorama` (the pushed policy) replaces `/config/panorama` in running
-    /// and candidate alike, as a firewall commits pushed policy itself.
-    pub fn install_pushed(&mut self, panorama: Element) {
-        fn install(root: &mut Element, panorama: &Element) {
-            match root.position(|c| c.name == "panorama") {
-                Some(i) => *root.child_mut(i) = panorama.clone(),
-                None => root.push(panorama.clone()),
-            }
-        }
-        install(&mut self.running, &panorama);
-        let mut candidate = self.candidate.clone();
-        install(&mut candidate, &panorama);
+    /// Replaces the Panorama-pushed part (`/config/panorama`) of running and candidate alike:
+    /// pushed policy is not the firewall's own change and never shows as pending.
+    pub fn install_pushed(&mut self, pushed: &Element) {
+        self.running = crate::push::with_pushed(&self.running, pushed);
+        let candidate = crate::push::with_pushed(&self.candidate, pushed);
         self.replace_candidate(candidate);
     }
 

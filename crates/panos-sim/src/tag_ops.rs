@@ -9,7 +9,7 @@
 //!   page holds fewer than `limit` entries (pan-os-python, pango) [code]; `count` is the number of
 //!   entries in this answer [?]; `<all><option>count</option></all>` answers only
 //!   `<count>N</count>` of all matches [code: pan-os-php].
-//! - dynamic-address-group: `<result><dyn-addr-grp><entry><vsys>vsys1</vsys><group-name>G
+//! - dynamic-address-group (local, shared and Panorama-pushed groups): `<result><dyn-addr-grp><entry><vsys>vsys1</vsys><group-name>G
 //!   </group-name><filter>…</filter><member-list><entry name="H-1" type="address-object"/><entry
 //!   name="10.0.0.1" type="registered-ip"/></member-list></entry>…` (shared groups have no
 //!   `<vsys>`) [code: a device capture quoted in a PowerShell client].
@@ -134,20 +134,29 @@ pub fn show_dynamic_address_group(
         )
     })?;
     let registered = state.registrations.vsys(vsys);
-    let local = root
-        .child("devices")
-        .and_then(|d| d.children_named("entry").next())
-        .and_then(|d| d.child("vsys"))
+    let local = crate::objects::local_vsys(root, vsys).and_then(|v| v.child("address-group"));
+    let shared = root.descend(&["shared", "address-group"]);
+    // Groups Panorama pushed (see crate::push) list after the local ones of the same scope.
+    let pushed = root.child("panorama");
+    let pushed_vsys = pushed
+        .and_then(|p| p.child("vsys"))
         .and_then(|v| v.entry("entry", vsys))
         .and_then(|v| v.child("address-group"));
-    let shared = root.descend(&["shared", "address-group"]);
+    let pushed_shared = pushed.and_then(|p| p.descend(&["shared", "address-group"]));
+    let mut seen = std::collections::HashSet::new();
     let mut out = String::from("<dyn-addr-grp>");
-    for (holder, in_vsys) in [(local, true), (shared, false)] {
+    let holders = [
+        (local, true),
+        (pushed_vsys, true),
+        (shared, false),
+        (pushed_shared, false),
+    ];
+    for (holder, in_vsys) in holders {
         for group in holder.into_iter().flat_map(|h| h.children_named("entry")) {
             let Some(name) = group.entry_name() else {
                 continue;
             };
-            if wanted.is_some_and(|w| w != name) {
+            if wanted.is_some_and(|w| w != name) || !seen.insert(name) {
                 continue;
             }
             let (Some(filter_el), Some(filter)) = (

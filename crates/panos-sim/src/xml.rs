@@ -56,13 +56,6 @@ impl Element {
         e
     }
 
-    pub fn with_children(mut self, children: impl IntoIterator<Item = Element>) -> Self {
-        for child in children {
-            self.push(child);
-        }
-        self
-    }
-
     pub fn with_child(mut self, child: Element) -> Self {
         self.push(child);
         self

@@ -1,315 +1,422 @@
-//! The Panorama personality as its clients meet it: a device group's rule is committed to
-//! Panorama and changes no firewall until a push; the push reaches every firewall of the group
-//! (whose own policy match then hits it) and no other group's; a zone the firewall lacks fails
-//! that firewall only; faults fail a push or leave a firewall out of sync; `target=<serial>`
-//! registrations change that firewall's dynamic group members.
+//! Panorama scenarios: device-group rules and objects, the commit to Panorama, the push
+//! (`commit-all`) to managed firewalls and what each firewall then enforces, device failures,
+//! `show devicegroups`, and `target=` requests answered by one firewall.
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use panos_sim::{Element, FaultPlan, ManagedDevice, Simulator};
-use support::{Fw, lines, status};
+use panos_sim::ManagedDevice;
+use support::pano::{
+    COMMIT, commit_all_cmd, config_with_zone, device_results, dg, dg_rules, job_id, panorama, rule,
+};
+use support::{lines, status};
 
-const DG: &str =
-    "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='aws']";
-const A: &str = "0079000000001";
-const B: &str = "0079000000002";
-const OTHER: &str = "0079000000003";
-const CLEAN_UP: &str = "Clean up";
+const FW1: &str = "007951000000001";
+const FW2: &str = "007951000000002";
+const FW3: &str = "007951000000003";
 
-fn panorama() -> Fw {
-    Fw::with(
-        Simulator::builder()
-            .panorama()
-            .sw_version("11.1.2")
-            .managed_device(ManagedDevice::new(A, "aws").hostname("fw-a"))
-            .managed_device(ManagedDevice::new(B, "aws"))
-            .managed_device(ManagedDevice::new(OTHER, "branch")),
-    )
+/// dg1 with FW1 and FW2, dg2 with FW3; FW2 lacks nothing, FW1 also has zone `dmz`.
+fn two_groups() -> support::Fw {
+    panorama(&[
+        ManagedDevice::new(FW1, "dg1")
+            .hostname("edge-1")
+            .config_xml(config_with_zone("dmz")),
+        ManagedDevice::new(FW2, "dg1").hostname("edge-2"),
+        ManagedDevice::new(FW3, "dg2"),
+    ])
 }
 
-fn rule(name: &str, zone: &str, source: &str, destination: &str) -> String {
-    format!(
-        "<entry name=\"{name}\"><from><member>{zone}</member></from><to><member>trust</member></to><source><member>{source}</member></source><destination><member>{destination}</member></destination><application><member>any</member></application><service><member>application-default</member></service><action>allow</action></entry>"
-    )
-}
-
-fn commit(fw: &mut Fw) {
-    let resp = fw.call(&[("type", "commit"), ("cmd", "<commit></commit>")]);
-    assert_eq!(status(&resp).0, "success", "{}", resp.to_xml());
-    fw.advance(Duration::from_millis(1100));
-}
-
-/// Pushes `group` and runs the job and every firewall's part to the end; returns the job.
-fn push(fw: &mut Fw, group: &str) -> Element {
-    let cmd = format!(
-        "<commit-all><shared-policy><device-group><entry name=\"{group}\"/></device-group><description>push</description></shared-policy></commit-all>"
+/// dg1's web server object, a port service and an allow rule for it.
+fn web_rule(p: &mut support::Fw) {
+    let set = p.set(
+        &format!("{}/address", dg("dg1")),
+        "<entry name=\"web-srv\"><ip-netmask>10.1.1.5</ip-netmask></entry>",
     );
-    let resp = fw.call(&[("type", "commit"), ("action", "all"), ("cmd", &cmd)]);
-    assert_eq!(status(&resp).0, "success", "{}", resp.to_xml());
-    let id = resp
-        .descend(&["result", "job"])
-        .map(|j| j.text.clone())
-        .expect("a push job");
-    fw.advance(Duration::from_millis(1600));
-    let job = fw.op(&format!("<show><jobs><id>{id}</id></jobs></show>"));
-    job.descend(&["result", "job"]).expect("job").clone()
-}
-
-fn device_results(job: &Element) -> BTreeMap<String, String> {
-    job.child("devices")
-        .map(|d| {
-            d.children_named("entry")
-                .map(|e| {
-                    (
-                        e.child_text("serial-no").unwrap_or_default().to_owned(),
-                        e.child_text("result").unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The first rule `serial` matches for tcp/443 from `source` to `destination`, asked through
-/// Panorama (each firewall's own rulebase ends with its local deny `Clean up`).
-fn matched(fw: &mut Fw, serial: &str, source: &str, destination: &str) -> Option<String> {
-    let cmd = format!(
-        "<test><security-policy-match><source>{source}</source><destination>{destination}</destination><protocol>6</protocol><destination-port>443</destination-port><from>untrust</from><to>trust</to></security-policy-match></test>"
+    assert_eq!(status(&set), ("success", Some("20")), "{}", lines(&set));
+    p.set(
+        &format!("{}/service", dg("dg1")),
+        "<entry name=\"tcp-8443\"><protocol><tcp><port>8443</port></tcp></protocol></entry>",
     );
-    let resp = fw.call(&[("type", "op"), ("cmd", &cmd), ("target", serial)]);
-    assert_eq!(status(&resp).0, "success", "{}", resp.to_xml());
-    let entry = resp.descend(&["result", "rules", "entry"])?;
-    let name = entry
-        .attr("name")
-        .map(str::to_owned)
-        .or_else(|| Some(entry.text.clone()))?;
-    (!name.ends_with("-default")).then_some(name)
-}
-
-fn sync_status(fw: &mut Fw) -> BTreeMap<String, (String, String)> {
-    let resp = fw.op("<show><devicegroups/></show>");
-    let groups = resp
-        .descend(&["result", "devicegroups"])
-        .expect("groups")
-        .clone();
-    let mut out = BTreeMap::new();
-    for group in groups.children_named("entry") {
-        for device in group
-            .child("devices")
-            .into_iter()
-            .flat_map(|d| d.children_named("entry"))
-        {
-            out.insert(
-                device.child_text("serial").unwrap_or_default().to_owned(),
-                (
-                    group.attr("name").unwrap_or_default().to_owned(),
-                    device
-                        .child_text("shared-policy-status")
-                        .unwrap_or_default()
-                        .to_owned(),
-                ),
-            );
-        }
-    }
-    out
+    let set = p.set(
+        &dg_rules("dg1", "pre-rulebase"),
+        &rule("allow-web", "untrust", "trust", "web-srv", "tcp-8443"),
+    );
+    assert_eq!(status(&set), ("success", Some("20")), "{}", lines(&set));
 }
 
 #[test]
-fn a_commit_to_panorama_changes_no_firewall_until_the_push() {
-    let mut fw = panorama();
-    let info = fw.op("<show><system><info/></system></show>");
+fn a_device_group_rule_reaches_the_firewall_only_through_commit_and_push() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    let committed = p.commit_panorama();
+    assert_eq!(committed.child_text("result"), Some("OK"));
+    // The commit to Panorama changes no firewall.
+    assert_eq!(p.device_rule_names(FW1), ["Clean up"]);
     assert_eq!(
-        info.descend(&["result", "system", "model"])
+        p.target_match(FW1, "untrust", "trust", "10.1.1.5", 8443),
+        ["Clean up"]
+    );
+
+    let id = p.push("dg1", &[]);
+    p.advance(COMMIT);
+    let job = p.job(&id);
+    assert_eq!(job.child_text("type"), Some("CommitAll"));
+    assert_eq!(job.child_text("dgname"), Some("dg1"));
+    assert_eq!(
+        (job.child_text("status"), job.child_text("result")),
+        (Some("FIN"), Some("OK"))
+    );
+    // Devices finish half a commit after the job.
+    let pending: Vec<String> = device_results(&job).into_iter().map(|d| d.1).collect();
+    assert_eq!(pending, ["PEND", "PEND"]);
+    p.advance(COMMIT / 2);
+    let job = p.job(&id);
+    assert_eq!(
+        device_results(&job),
+        [
+            (
+                FW1.to_string(),
+                "OK".to_string(),
+                "commit succeeded".to_string()
+            ),
+            (
+                FW2.to_string(),
+                "OK".to_string(),
+                "commit succeeded".to_string()
+            ),
+        ]
+    );
+    let entry = job
+        .child("devices")
+        .and_then(|d| d.children_named("entry").next())
+        .cloned();
+    let entry = entry.expect("device entry");
+    assert_eq!(entry.child_text("devicename"), Some("edge-1"));
+    assert!(!entry.child_text("tstart").unwrap_or_default().is_empty());
+    assert_eq!(
+        entry
+            .descend(&["details", "msg", "errors", "line"])
+            .map(|l| l.text.as_str()),
+        Some("Configuration committed successfully")
+    );
+
+    assert_eq!(p.device_rule_names(FW1), ["allow-web", "Clean up"]);
+    assert_eq!(
+        p.target_match(FW1, "untrust", "trust", "10.1.1.5", 8443),
+        ["allow-web"]
+    );
+    // The pushed service object decides: another port falls through to the local rule.
+    assert_eq!(
+        p.target_match(FW1, "untrust", "trust", "10.1.1.5", 80),
+        ["Clean up"]
+    );
+    // The push left dg2's firewall alone, and no firewall shows a pending change.
+    assert_eq!(p.device_rule_names(FW3), ["Clean up"]);
+    assert!(!p.device(FW1).state.store.pending_changes());
+    assert_eq!(p.state.stats.commit_all_requests, 1);
+    assert_eq!(p.state.stats.pushes, 2);
+}
+
+#[test]
+fn a_push_takes_panoramas_running_config_not_its_candidate() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    let job = p.push_to_end("dg1");
+    assert_eq!(job.child_text("result"), Some("OK"));
+    assert_eq!(p.device_rule_names(FW2), ["Clean up"]);
+    assert_eq!(p.sync_statuses("dg1")[1].1, "In Sync");
+}
+
+#[test]
+fn shared_rules_wrap_device_group_rules_pre_first_and_post_last() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    p.set(
+        "/config/shared/pre-rulebase/security/rules",
+        &rule("shared-pre", "any", "any", "10.7.7.7", "any"),
+    );
+    p.set(
+        "/config/shared/post-rulebase/security/rules",
+        &rule("shared-post", "any", "any", "10.7.7.8", "any"),
+    );
+    p.set(
+        &dg_rules("dg1", "post-rulebase"),
+        &rule("dg-post", "any", "any", "10.7.7.9", "any"),
+    );
+    p.commit_panorama();
+    p.push_to_end("dg1");
+    assert_eq!(
+        p.device_rule_names(FW2),
+        [
+            "shared-pre",
+            "allow-web",
+            "Clean up",
+            "dg-post",
+            "shared-post"
+        ]
+    );
+}
+
+#[test]
+fn a_zone_the_firewall_lacks_fails_that_firewall_only() {
+    let mut p = two_groups();
+    p.set(
+        &dg_rules("dg1", "pre-rulebase"),
+        &rule("from-dmz", "dmz", "trust", "any", "any"),
+    );
+    // Panorama does not check zones: they live in templates.
+    assert_eq!(p.commit_panorama().child_text("result"), Some("OK"));
+    let job = p.push_to_end("dg1");
+    assert_eq!(job.child_text("result"), Some("OK"), "the job ran");
+    let results = device_results(&job);
+    assert_eq!(results[0].1, "OK");
+    assert_eq!(
+        (results[1].1.as_str(), results[1].2.as_str()),
+        ("FAIL", "commit failed")
+    );
+    let errors = lines(&job);
+    assert!(
+        errors.contains(
+            " vsys -> vsys1 -> pre-rulebase -> security -> rules -> from-dmz -> from 'dmz' is not a valid reference"
+        ),
+        "{errors}"
+    );
+    assert_eq!(p.device_rule_names(FW1), ["from-dmz", "Clean up"]);
+    assert_eq!(p.device_rule_names(FW2), ["Clean up"]);
+    assert_eq!(
+        p.sync_statuses("dg1"),
+        [
+            (FW1.to_string(), "In Sync".to_string()),
+            (FW2.to_string(), "Out of Sync".to_string())
+        ]
+    );
+    assert_eq!(p.state.stats.pushes_failed, 1);
+}
+
+#[test]
+fn a_push_narrowed_to_devices_leaves_the_others_out_of_sync() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    p.commit_panorama();
+    let id = p.push("dg1", &[FW2]);
+    p.advance(COMMIT * 2);
+    let job = p.job(&id);
+    assert_eq!(device_results(&job).len(), 1);
+    assert_eq!(p.device_rule_names(FW1), ["Clean up"]);
+    assert_eq!(p.device_rule_names(FW2), ["allow-web", "Clean up"]);
+    let bad = p.call(&[
+        ("type", "commit"),
+        ("action", "all"),
+        ("cmd", &commit_all_cmd("dg1", &[FW3])),
+    ]);
+    assert_eq!(status(&bad).0, "error");
+}
+
+#[test]
+fn pushing_to_an_empty_or_unknown_device_group_is_refused() {
+    let mut p = two_groups();
+    let empty = p.call(&[
+        ("type", "commit"),
+        ("action", "all"),
+        ("cmd", &commit_all_cmd("", &[])),
+    ]);
+    assert_eq!(
+        lines(&empty),
+        "commit-all -> shared-policy -> device-group ->  '' needs to be at least 1 character"
+    );
+    let unknown = p.call(&[
+        ("type", "commit"),
+        ("action", "all"),
+        ("cmd", &commit_all_cmd("nope", &[])),
+    ]);
+    assert_eq!(status(&unknown).0, "error");
+    assert!(lines(&unknown).contains("'nope' is not a valid reference"));
+    assert_eq!(p.state.jobs.len(), 0);
+}
+
+#[test]
+fn commit_all_on_a_firewall_is_refused() {
+    let mut fw = support::Fw::new();
+    let r = fw.call(&[
+        ("type", "commit"),
+        ("action", "all"),
+        ("cmd", &commit_all_cmd("dg1", &[])),
+    ]);
+    assert_eq!(status(&r).0, "error");
+    assert_eq!(
+        lines(&r),
+        "commit action 'all' is not supported on a firewall"
+    );
+}
+
+#[test]
+fn operator_rules_of_another_device_group_survive_a_push_to_this_one() {
+    let mut p = two_groups();
+    p.set(
+        &dg_rules("dg2", "pre-rulebase"),
+        &rule("operator-rule", "trust", "untrust", "10.5.5.5", "any"),
+    );
+    p.commit_panorama();
+    p.push_to_end("dg2");
+    assert_eq!(p.device_rule_names(FW3), ["operator-rule", "Clean up"]);
+    web_rule(&mut p);
+    p.commit_panorama();
+    p.push_to_end("dg1");
+    assert_eq!(p.device_rule_names(FW3), ["operator-rule", "Clean up"]);
+    assert_eq!(p.device_rule_names(FW1), ["allow-web", "Clean up"]);
+}
+
+#[test]
+fn device_group_rules_resolve_objects_in_the_group_then_shared() {
+    let mut p = two_groups();
+    let missing = p.set(
+        &dg_rules("dg1", "pre-rulebase"),
+        &rule("r", "untrust", "trust", "no-such-host", "any"),
+    );
+    assert_eq!(status(&missing), ("error", Some("12")));
+    assert!(lines(&missing).contains("'no-such-host' is not a valid reference"));
+    // An object of another device group does not resolve.
+    p.set(
+        &format!("{}/address", dg("dg2")),
+        "<entry name=\"dg2-host\"><ip-netmask>10.2.0.1</ip-netmask></entry>",
+    );
+    let other = p.set(
+        &dg_rules("dg1", "pre-rulebase"),
+        &rule("r", "untrust", "trust", "dg2-host", "any"),
+    );
+    assert_eq!(status(&other).0, "error");
+    p.set(
+        "/config/shared/address",
+        "<entry name=\"shared-host\"><ip-netmask>10.3.0.1</ip-netmask></entry>",
+    );
+    let shared = p.set(
+        &dg_rules("dg1", "pre-rulebase"),
+        &rule("r", "no-such-zone", "trust", "shared-host", "any"),
+    );
+    assert_eq!(
+        status(&shared),
+        ("success", Some("20")),
+        "{}",
+        lines(&shared)
+    );
+    // Shared objects travel with the push and resolve on the firewall.
+    p.set(
+        &format!(
+            "{}/pre-rulebase/security/rules/entry[@name='r']/from",
+            dg("dg1")
+        ),
+        "<member>untrust</member>",
+    );
+    p.config(
+        "delete",
+        &format!(
+            "{}/pre-rulebase/security/rules/entry[@name='r']/from/member[text()='no-such-zone']",
+            dg("dg1")
+        ),
+        &[],
+    );
+    p.commit_panorama();
+    p.push_to_end("dg1");
+    assert_eq!(
+        p.target_match(FW2, "untrust", "trust", "10.3.0.1", 22),
+        ["r"]
+    );
+}
+
+#[test]
+fn deleting_an_object_a_device_group_rule_names_is_refused() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    let r = p.config(
+        "delete",
+        &format!("{}/address/entry[@name='web-srv']", dg("dg1")),
+        &[],
+    );
+    assert_eq!(status(&r), ("error", Some("10")));
+    assert!(lines(&r).starts_with("web-srv cannot be deleted because of references from:"));
+    assert!(
+        lines(&r).contains(
+            "device-group -> dg1 -> pre-rulebase -> security -> rules -> allow-web -> destination"
+        ),
+        "{}",
+        lines(&r)
+    );
+}
+
+#[test]
+fn a_disconnected_firewall_fails_its_push_and_refuses_target_requests() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    p.commit_panorama();
+    p.device_mut(FW2).connected = false;
+    let job = p.push_to_end("dg1");
+    let results = device_results(&job);
+    assert_eq!(
+        (results[0].1.as_str(), results[1].1.as_str()),
+        ("OK", "FAIL")
+    );
+    assert!(lines(&job).contains(&format!("Device {FW2} is not connected to Panorama")));
+    let r = p.target_op(FW2, "<show><system><info/></system></show>");
+    assert_eq!(status(&r), ("error", None));
+    let r = p.target_op("000000000000999", "<show><system><info/></system></show>");
+    assert_eq!(
+        lines(&r),
+        "Device 000000000000999 is not managed by Panorama"
+    );
+    assert_eq!(
+        p.op("<show><devices><connected/></devices></show>")
+            .descend(&["result", "devices"])
+            .map(|d| d.children_named("entry").count()),
+        Some(2)
+    );
+}
+
+#[test]
+fn system_info_tells_panorama_from_its_firewalls() {
+    let mut p = two_groups();
+    let own = p.op("<show><system><info/></system></show>");
+    assert_eq!(
+        own.descend(&["result", "system", "model"])
             .map(|m| m.text.as_str()),
         Some("Panorama")
     );
-    let resp = fw.set(
-        &format!("{DG}/pre-rulebase/security/rules"),
-        &rule("partner-web", "untrust", "198.51.100.0/24", "10.0.1.10"),
-    );
-    assert_eq!(status(&resp).0, "success", "{}", lines(&resp));
-    commit(&mut fw);
-    assert_eq!(
-        matched(&mut fw, A, "198.51.100.7", "10.0.1.10").as_deref(),
-        Some(CLEAN_UP)
-    );
-    assert_eq!(
-        sync_status(&mut fw)[A].1,
-        "Out of Sync",
-        "committed, not pushed"
-    );
-
-    let job = push(&mut fw, "aws");
-    assert_eq!(job.child_text("type"), Some("CommitAll"));
-    assert_eq!(job.child_text("dgname"), Some("aws"));
-    let results = device_results(&job);
-    assert_eq!(results.len(), 2, "only the group's firewalls: {results:?}");
-    assert_eq!(results[A], "OK");
-    assert_eq!(results[B], "OK");
-    for serial in [A, B] {
-        assert_eq!(
-            matched(&mut fw, serial, "198.51.100.7", "10.0.1.10").as_deref(),
-            Some("partner-web"),
-            "{serial} evaluates the pushed rule"
-        );
-    }
-    assert_eq!(
-        matched(&mut fw, OTHER, "198.51.100.7", "10.0.1.10").as_deref(),
-        Some(CLEAN_UP)
-    );
-    let status = sync_status(&mut fw);
-    assert_eq!(status[A], ("aws".into(), "In Sync".into()));
-    assert_eq!(status[OTHER].0, "branch");
+    let fw = p.target_op(FW1, "<show><system><info/></system></show>");
+    let system = fw.descend(&["result", "system"]).expect("system info");
+    assert_eq!(system.child_text("serial"), Some(FW1));
+    assert_eq!(system.child_text("hostname"), Some("edge-1"));
+    assert_eq!(system.child_text("model"), Some("PA-VM"));
 }
 
 #[test]
-fn firewall_results_stay_pending_for_a_while_after_the_job() {
-    let mut fw = panorama();
-    let cmd = "<commit-all><shared-policy><device-group><entry name=\"aws\"/></device-group></shared-policy></commit-all>";
-    let resp = fw.call(&[("type", "commit"), ("action", "all"), ("cmd", cmd)]);
-    let id = resp.descend(&["result", "job"]).expect("job").text.clone();
-    fw.advance(Duration::from_millis(1100));
-    let job = fw.op(&format!("<show><jobs><id>{id}</id></jobs></show>"));
-    let job = job.descend(&["result", "job"]).expect("job");
-    assert_eq!(job.child_text("status"), Some("FIN"));
-    assert!(
-        device_results(job).values().all(|r| r == "PEND"),
-        "{}",
-        job.to_xml()
-    );
-    fw.advance(Duration::from_millis(600));
-    let job = fw.op(&format!("<show><jobs><id>{id}</id></jobs></show>"));
-    let job = job.descend(&["result", "job"]).expect("job");
-    assert!(
-        device_results(job).values().all(|r| r == "OK"),
-        "{}",
-        job.to_xml()
-    );
-}
-
-#[test]
-fn a_zone_the_firewall_lacks_fails_that_push_and_panorama_never_checks_zones() {
-    let mut fw = panorama();
-    let resp = fw.set(
-        &format!("{DG}/pre-rulebase/security/rules"),
-        &rule("to-dmz", "dmz", "any", "any"),
-    );
-    assert_eq!(
-        status(&resp).0,
-        "success",
-        "zones live in templates: {}",
-        lines(&resp)
-    );
-    commit(&mut fw);
-    let job = push(&mut fw, "aws");
-    assert_eq!(device_results(&job)[A], "FAIL");
-    assert_eq!(job.child_text("result"), Some("FAIL"));
-    let errors = job.to_xml();
-    assert!(
-        errors.contains("from 'dmz' is not a valid reference"),
-        "{errors}"
-    );
-    assert_eq!(sync_status(&mut fw)[A].1, "Out of Sync");
-}
-
-#[test]
-fn faults_fail_one_push_or_leave_a_firewall_out_of_sync() {
-    let mut fw = panorama();
-    fw.set(
-        &format!("{DG}/pre-rulebase/security/rules"),
-        &rule("partner-web", "untrust", "198.51.100.0/24", "10.0.1.10"),
-    );
-    commit(&mut fw);
-    panos_sim::server::apply_faults(
-        &mut fw.state,
-        FaultPlan {
-            fail_pushes: BTreeMap::from([(B.to_owned(), 1)]),
-            out_of_sync_pushes: BTreeMap::from([(A.to_owned(), 1)]),
-            ..FaultPlan::default()
-        },
-    );
-    let job = push(&mut fw, "aws");
-    let results = device_results(&job);
-    assert_eq!(results[A], "OK", "the push says OK");
-    assert_eq!(results[B], "FAIL");
-    let status = sync_status(&mut fw);
-    assert_eq!(status[A].1, "Out of Sync", "but A did not take it");
-    assert_eq!(status[B].1, "Out of Sync");
-    assert_eq!(
-        matched(&mut fw, A, "198.51.100.7", "10.0.1.10").as_deref(),
-        Some(CLEAN_UP)
-    );
-    let job = push(&mut fw, "aws");
-    assert!(device_results(&job).values().all(|r| r == "OK"));
-    assert_eq!(sync_status(&mut fw)[B].1, "In Sync");
-}
-
-#[test]
-fn registrations_through_panorama_reach_one_firewall_and_its_pushed_dynamic_group() {
-    let mut fw = panorama();
-    fw.set(
-        &format!("{DG}/address-group"),
-        "<entry name=\"web\"><dynamic><filter>'palosync.sg-1'</filter></dynamic></entry>",
-    );
-    let resp = fw.set(
-        &format!("{DG}/pre-rulebase/security/rules"),
-        &rule("partner-web", "untrust", "198.51.100.0/24", "web"),
-    );
-    assert_eq!(status(&resp).0, "success", "{}", lines(&resp));
-    commit(&mut fw);
-    push(&mut fw, "aws");
-    assert_eq!(
-        matched(&mut fw, A, "198.51.100.7", "10.0.1.10").as_deref(),
-        Some(CLEAN_UP),
-        "no members yet"
-    );
-    let uid = "<uid-message><version>1.0</version><type>update</type><payload><register><entry ip=\"10.0.1.10\"><tag><member>palosync.sg-1</member></tag></entry></register></payload></uid-message>";
-    let resp = fw.call(&[("type", "user-id"), ("cmd", uid), ("target", A)]);
-    assert_eq!(status(&resp).0, "success", "{}", resp.to_xml());
-    assert_eq!(
-        matched(&mut fw, A, "198.51.100.7", "10.0.1.10").as_deref(),
-        Some("partner-web")
-    );
-    assert_eq!(
-        matched(&mut fw, B, "198.51.100.7", "10.0.1.10").as_deref(),
-        Some(CLEAN_UP),
-        "B holds its own registrations"
-    );
-    let unknown = fw.call(&[
+fn jobs_of_a_firewall_answer_through_target() {
+    let mut p = two_groups();
+    let r = p.call(&[
         ("type", "op"),
-        ("cmd", "<show><system><info/></system></show>"),
-        ("target", "nope"),
+        ("cmd", "<validate><full/></validate>"),
+        ("target", FW1),
     ]);
-    assert_eq!(status(&unknown).0, "error");
+    let id = job_id(&r);
+    p.advance(Duration::from_secs(2));
+    let job = p.target_op(FW1, &format!("<show><jobs><id>{id}</id></jobs></show>"));
+    assert_eq!(
+        job.descend(&["result", "job", "type"])
+            .map(|t| t.text.as_str()),
+        Some("Validate")
+    );
+    assert_eq!(p.state.jobs.len(), 0, "Panorama's own queue is untouched");
 }
 
 #[test]
-fn a_referenced_object_of_a_device_group_cannot_be_deleted() {
-    let mut fw = panorama();
-    fw.set(
-        &format!("{DG}/address"),
-        "<entry name=\"web1\"><ip-netmask>10.0.1.10/32</ip-netmask></entry>",
-    );
-    fw.set(
-        &format!("{DG}/pre-rulebase/security/rules"),
-        &rule("partner-web", "untrust", "any", "web1"),
-    );
-    let resp = fw.config("delete", &format!("{DG}/address/entry[@name='web1']"), &[]);
-    assert_eq!(status(&resp).0, "error", "{}", resp.to_xml());
-}
-
-#[test]
-fn a_device_group_rule_may_use_a_shared_profile_group() {
-    let mut fw = panorama();
-    let resp = fw.set("/config/shared/profile-group", "<entry name=\"default\"/>");
-    assert_eq!(status(&resp).0, "success", "{}", resp.to_xml());
-    let with_profile = rule("partner-web", "untrust", "any", "any").replace(
-        "<action>allow</action>",
-        "<action>allow</action><profile-setting><group><member>default</member></group></profile-setting>",
-    );
-    let resp = fw.set(&format!("{DG}/pre-rulebase/security/rules"), &with_profile);
-    assert_eq!(status(&resp).0, "success", "{}", lines(&resp));
+fn pan_pythons_legacy_commit_all_form_pushes_too() {
+    let mut p = two_groups();
+    web_rule(&mut p);
+    p.commit_panorama();
+    let cmd = "<commit-all><shared-policy><device-group>dg1</device-group>\
+               <merge-with-candidate-cfg>no</merge-with-candidate-cfg></shared-policy></commit-all>";
+    let r = p.call(&[("type", "commit"), ("action", "all"), ("cmd", cmd)]);
+    let id = job_id(&r);
+    p.advance(COMMIT * 2);
+    assert_eq!(device_results(&p.job(&id)).len(), 2);
+    assert_eq!(p.device_rule_names(FW2), ["allow-web", "Clean up"]);
 }

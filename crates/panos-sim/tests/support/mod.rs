@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use panos_sim::api::{ApiRequest, handle};
 use panos_sim::{Element, SimState, Simulator};
 
+pub mod pano;
+
 pub const KEY: &str = "test-admin-key";
 pub const VSYS: &str =
     "/config/devices/entry[@name='localhost.localdomain']/vsys/entry[@name='vsys1']";

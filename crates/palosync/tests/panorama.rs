@@ -337,7 +337,10 @@ async fn stopping_an_instance_unregisters_it_on_each_firewall(d: &mut Deployment
     );
     let after = d.panorama.stats();
     assert_eq!(after.commits_enqueued, before.commits_enqueued, "no commit");
-    assert_eq!(after.commit_all_requests, before.commit_all_requests, "no push");
+    assert_eq!(
+        after.commit_all_requests, before.commit_all_requests,
+        "no push"
+    );
     let execution = report.execution.as_ref().expect("executed");
     assert!(execution.membership_only, "{}", report.to_table());
     for serial in [FW_A, FW_B] {

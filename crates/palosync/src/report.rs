@@ -225,7 +225,7 @@ fn write_execution(out: &mut String, execution: &Execution) {
     for shadowed in &plan.shadowed {
         let _ = writeln!(
             out,
-            "    already allowed by {}: {:?}",
+            "    already allowed by {}: {}",
             shadowed.rule, shadowed.allowance
         );
     }

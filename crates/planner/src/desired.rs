@@ -22,6 +22,17 @@ pub struct Allowance {
     pub service: ServiceMatch,
 }
 
+impl std::fmt::Display for Allowance {
+    /// `198.51.100.0/24 -> 10.0.10.25 any/tcp_8443`, as `explain` and the report print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} -> {} {}",
+            self.source, self.destination, self.service
+        )
+    }
+}
+
 /// A destination address and service: the unit one managed rule covers.
 pub type Slot = (IpAddr, ServiceMatch);
 

@@ -12,9 +12,7 @@ use palosync::firewall::Firewall;
 use palosync::report::Report;
 use palosync::targets::Targets;
 use panos_sim::RunningSimulator;
-use serde_json::json;
 use std::time::{Duration, Instant};
-use support::moto::{cidr, tcp};
 use support::*;
 
 const PARTNER: &str = "198.51.100.7";
@@ -27,15 +25,10 @@ struct Flow {
 }
 
 fn flow(destination: &str, port: u16) -> Flow {
-    let application = match port {
-        443 => "ssl",
-        22 => "ssh",
-        _ => "unknown-tcp",
-    };
     Flow {
         destination: destination.to_owned(),
         port,
-        application,
+        application: app_id_of(port),
     }
 }
 
@@ -158,12 +151,6 @@ impl FleetOfThree {
     }
 }
 
-fn authorize_8443(web: &str) -> serde_json::Value {
-    json!({ "groupId": web, "ipPermissions": { "items": [{
-        "ipProtocol": "tcp", "fromPort": 8443, "toPort": 8443,
-        "ipRanges": { "items": [{ "cidrIp": "198.51.100.0/24" }] } }] } })
-}
-
 fn round_trips(report: &Report) -> Vec<u64> {
     report
         .firewalls
@@ -205,18 +192,10 @@ async fn a_firewall_down_during_an_event(account: &str, mode: PolicyMode) {
 
     // The third firewall is down when the partner's port is opened.
     fleet.third_goes_down().await;
-    fleet
-        .h
-        .ec2
-        .authorize_security_group_ingress()
-        .group_id(&web)
-        .ip_permissions(tcp(8443).ip_ranges(cidr("198.51.100.0/24")).build())
-        .send()
-        .await
-        .expect("authorize in moto");
+    let authorized = authorize_partner_8443(&fleet.h.ec2, &web).await;
     let (report, result) = fleet
         .h
-        .event("AuthorizeSecurityGroupIngress", authorize_8443(&web))
+        .event("AuthorizeSecurityGroupIngress", authorized.clone())
         .await;
     let error = result.expect_err("a firewall of the fleet is down");
     let third = fleet.third_url();
@@ -256,7 +235,7 @@ async fn a_firewall_down_during_an_event(account: &str, mode: PolicyMode) {
     fleet.third_comes_back().await;
     let (report, result) = fleet
         .h
-        .event("AuthorizeSecurityGroupIngress", authorize_8443(&web))
+        .event("AuthorizeSecurityGroupIngress", authorized)
         .await;
     result.unwrap_or_else(|e| panic!("redelivered: {e}\n{}", report.to_table()));
     assert!(report.error.is_none());

@@ -18,7 +18,6 @@ use panos_sim::{FaultPlan, ManagedDevice, RunningSimulator};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use support::moto::{cidr, tcp};
 use support::*;
 
 const GROUP: &str = "aws-edge";
@@ -171,22 +170,7 @@ impl Deployment {
     /// The rule of palosync's that allows the partner's tcp `port` to `destination` on the
     /// firewall `serial`, asked of that firewall through Panorama.
     async fn managed_allows(&self, serial: &str, destination: &str, port: u16) -> bool {
-        let application = match port {
-            443 => "ssl",
-            22 => "ssh",
-            _ => "unknown-tcp",
-        };
-        let query = panos::PolicyMatchQuery {
-            from: "untrust".into(),
-            to: "trust".into(),
-            source: PARTNER.parse().expect("source"),
-            destination: destination.parse().expect("destination"),
-            protocol: 6,
-            destination_port: Some(port),
-            application: Some(application.into()),
-            source_user: None,
-            vsys: None,
-        };
+        let query = tcp_query(PARTNER, destination, port, app_id_of(port));
         let answer = self
             .admin
             .for_device(serial)
@@ -252,12 +236,6 @@ impl Deployment {
     }
 }
 
-fn authorize_8443(web: &str) -> serde_json::Value {
-    json!({ "groupId": web, "ipPermissions": { "items": [{
-        "ipProtocol": "tcp", "fromPort": 8443, "toPort": 8443,
-        "ipRanges": { "items": [{ "cidrIp": "198.51.100.0/24" }] } }] } })
-}
-
 async fn a_device_group_kept_and_pushed(account: &str, mode: PolicyMode) {
     let mut d = Deployment::new(account, mode).await;
     let web = d.h.vpc.web_group.clone();
@@ -295,15 +273,9 @@ async fn a_device_group_kept_and_pushed(account: &str, mode: PolicyMode) {
         }
     }
 
-    d.h.ec2
-        .authorize_security_group_ingress()
-        .group_id(&web)
-        .ip_permissions(tcp(8443).ip_ranges(cidr("198.51.100.0/24")).build())
-        .send()
-        .await
-        .expect("authorize in moto");
+    let authorized = authorize_partner_8443(&d.h.ec2, &web).await;
     let (report, result) =
-        d.h.event("AuthorizeSecurityGroupIngress", authorize_8443(&web))
+        d.h.event("AuthorizeSecurityGroupIngress", authorized.clone())
             .await;
     result.unwrap_or_else(|e| panic!("{mode:?} authorize: {e}\n{}", report.to_table()));
     eprintln!(
@@ -379,15 +351,9 @@ async fn a_push_that_fails_on_one_firewall_fails_the_run_and_the_retry_converges
         fail_pushes: BTreeMap::from([(FW_B.to_owned(), 1)]),
         ..FaultPlan::default()
     });
-    d.h.ec2
-        .authorize_security_group_ingress()
-        .group_id(&web)
-        .ip_permissions(tcp(8443).ip_ranges(cidr("198.51.100.0/24")).build())
-        .send()
-        .await
-        .expect("authorize in moto");
+    let authorized = authorize_partner_8443(&d.h.ec2, &web).await;
     let (report, result) =
-        d.h.event("AuthorizeSecurityGroupIngress", authorize_8443(&web))
+        d.h.event("AuthorizeSecurityGroupIngress", authorized.clone())
             .await;
     let error = result.expect_err("one firewall refused the push");
     assert_eq!(error.error_type(), "ManagedFirewallsFailed", "{error}");
@@ -413,9 +379,7 @@ async fn a_push_that_fails_on_one_firewall_fails_the_run_and_the_retry_converges
 
     // The event comes again (the failed invocation returned it to the queue): nothing is left
     // to write or commit, and the firewall that is behind gets the push.
-    let (report, result) =
-        d.h.event("AuthorizeSecurityGroupIngress", authorize_8443(&web))
-            .await;
+    let (report, result) = d.h.event("AuthorizeSecurityGroupIngress", authorized).await;
     result.unwrap_or_else(|e| panic!("retry: {e}\n{}", report.to_table()));
     let execution = report.execution.as_ref().expect("executed");
     assert!(

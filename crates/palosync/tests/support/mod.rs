@@ -463,6 +463,54 @@ pub async fn running_rules_of(admin: &panos::Client) -> Vec<SecurityRule> {
     .unwrap_or_default()
 }
 
+/// `test security-policy-match` for tcp from `source` to `destination`:`port` as App-ID
+/// `application`, untrust to trust.
+pub fn tcp_query(
+    source: &str,
+    destination: &str,
+    port: u16,
+    application: &str,
+) -> panos::PolicyMatchQuery {
+    panos::PolicyMatchQuery {
+        from: "untrust".into(),
+        to: "trust".into(),
+        source: source.parse().expect("source"),
+        destination: destination.parse().expect("destination"),
+        protocol: 6,
+        destination_port: Some(port),
+        application: Some(application.into()),
+        source_user: None,
+        vsys: None,
+    }
+}
+
+/// The App-ID a flow to the test VPC's tcp `port` carries (https, ssh, or anything else).
+pub fn app_id_of(port: u16) -> &'static str {
+    match port {
+        443 => "ssl",
+        22 => "ssh",
+        _ => "unknown-tcp",
+    }
+}
+
+/// The partner network's tcp/8443 opened on `web` in moto, and the CloudTrail request
+/// parameters of that `AuthorizeSecurityGroupIngress`.
+pub async fn authorize_partner_8443(ec2: &aws_sdk_ec2::Client, web: &str) -> serde_json::Value {
+    ec2.authorize_security_group_ingress()
+        .group_id(web)
+        .ip_permissions(
+            moto::tcp(8443)
+                .ip_ranges(moto::cidr("198.51.100.0/24"))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("authorize in moto");
+    serde_json::json!({ "groupId": web, "ipPermissions": { "items": [{
+        "ipProtocol": "tcp", "fromPort": 8443, "toPort": 8443,
+        "ipRanges": { "items": [{ "cidrIp": "198.51.100.0/24" }] } }] } })
+}
+
 /// The managed rule of the firewall behind `admin` that allows tcp from `source` to
 /// `destination`:`port` as App-ID `application`, asked of the firewall itself
 /// (`test security-policy-match`).
@@ -473,17 +521,7 @@ pub async fn managed_rule_allowing(
     port: u16,
     application: &str,
 ) -> Option<String> {
-    let query = panos::PolicyMatchQuery {
-        from: "untrust".into(),
-        to: "trust".into(),
-        source: source.parse().expect("source"),
-        destination: destination.parse().expect("destination"),
-        protocol: 6,
-        destination_port: Some(port),
-        application: Some(application.into()),
-        source_user: None,
-        vsys: None,
-    };
+    let query = tcp_query(source, destination, port, application);
     let answer = admin.policy_match(&query).await.expect("policy match");
     let panos::PolicyMatch::Match { rule, .. } = answer else {
         return None;

@@ -134,7 +134,7 @@ pub use normalize::targets_firewall;
 pub use s3_log::LogObjectLocation;
 pub use sdk::{
     CallCount, DEFAULT_MAX_LOG_OBJECT_BYTES, FleetMember, FleetQuery, FleetSelector,
-    InventoryOptions, SdkInventory, load_config,
+    InventoryOptions, ROLE_SESSION_NAME, SdkInventory, config_for, load_config,
 };
 pub use secrets::{ApiKey, ApiKeySource, SecretError, fetch_api_key};
 pub use snapshot::{SNAPSHOT_VERSION, Snapshot, SnapshotInventory};

@@ -10,7 +10,7 @@ use crate::ingest::{EventFilter, Ingest, LogObjectRef, MessageOutcome, Trigger};
 use crate::mapping::Ec2Event;
 use crate::record::{EC2_EVENT_SOURCE, Record};
 use crate::skip::{Skip, SkipReason, SkipTally};
-use model::{Provenance, ReconcileKey};
+use model::{AccountRegion, Provenance, ReconcileKey};
 use std::collections::{BTreeMap, HashSet};
 
 /// Region and account of an enclosing EventBridge event, used when the record lacks them.
@@ -87,23 +87,38 @@ impl<'f> Collector<'f> {
     }
 
     /// The filter's verdict on an event's region and account; missing values are accepted.
+    /// `schedule`: the deployment's own schedule, checked against its own account and region
+    /// even when it serves others.
     pub(crate) fn outside_filter(
         &self,
         region: Option<&str>,
         account: Option<&str>,
+        schedule: bool,
     ) -> Option<SkipReason> {
+        let filter = self.filter;
+        if !filter.served.is_empty() && !schedule {
+            return outside_served(&filter.served, region, account);
+        }
         let differs = |want: &Option<String>, got: Option<&str>| match (want, got) {
             (Some(want), Some(got)) if want != got => Some(got.to_owned()),
             _ => None,
         };
-        if let Some(region) = differs(&self.filter.region, region) {
+        if let Some(region) = differs(&filter.region, region) {
             return Some(SkipReason::OtherRegion { region });
         }
-        differs(&self.filter.account, account).map(|account| SkipReason::OtherAccount { account })
+        differs(&filter.account, account).map(|account| SkipReason::OtherAccount { account })
     }
 
-    fn provenance_outside_filter(&self, provenance: &Provenance) -> Option<SkipReason> {
-        self.outside_filter(provenance.region.as_deref(), provenance.account.as_deref())
+    fn provenance_outside_filter(
+        &self,
+        provenance: &Provenance,
+        schedule: bool,
+    ) -> Option<SkipReason> {
+        self.outside_filter(
+            provenance.region.as_deref(),
+            provenance.account.as_deref(),
+            schedule,
+        )
     }
 
     /// A CloudTrail record, from any envelope.
@@ -156,7 +171,7 @@ impl<'f> Collector<'f> {
             region: record.aws_region.or_else(|| origin.region.clone()),
             account: record.recipient_account.or_else(|| origin.account.clone()),
         };
-        if let Some(reason) = self.provenance_outside_filter(&provenance) {
+        if let Some(reason) = self.provenance_outside_filter(&provenance, false) {
             return self.skip(name, id, reason);
         }
         match keys {
@@ -172,9 +187,21 @@ impl<'f> Collector<'f> {
         if !self.first_sighting(id.as_deref()) {
             return self.skip(name, id, SkipReason::DuplicateEvent);
         }
-        if let Some(reason) = self.provenance_outside_filter(&provenance) {
+        let schedule = keys == [ReconcileKey::Everything];
+        if let Some(reason) = self.provenance_outside_filter(&provenance, schedule) {
             return self.skip(name, id, reason);
         }
+        // A schedule syncs everything served, not the account whose bus ran it: its
+        // triggers name no account or region.
+        let provenance = if schedule {
+            Provenance {
+                account: None,
+                region: None,
+                ..provenance
+            }
+        } else {
+            provenance
+        };
         self.push_triggers(keys, &provenance);
     }
 
@@ -251,5 +278,30 @@ impl<'f> Collector<'f> {
             log_objects: self.log_objects,
             messages: self.messages,
         }
+    }
+}
+
+/// Outside the served accounts and regions: an unlisted account, or a listed account in a
+/// region not listed for it.
+fn outside_served(
+    served: &[AccountRegion],
+    region: Option<&str>,
+    account: Option<&str>,
+) -> Option<SkipReason> {
+    let of_account: Vec<&AccountRegion> = served
+        .iter()
+        .filter(|s| account.is_none_or(|a| s.account == a))
+        .collect();
+    if of_account.is_empty() {
+        let account = account.unwrap_or_default().to_owned();
+        return Some(SkipReason::OtherAccount { account });
+    }
+    match region {
+        Some(region) if !of_account.iter().any(|s| s.region == region) => {
+            Some(SkipReason::OtherRegion {
+                region: region.to_owned(),
+            })
+        }
+        _ => None,
     }
 }

@@ -5,21 +5,37 @@
 
 use crate::error::EventsError;
 use crate::skip::{Skip, SkipTally};
-use model::{Provenance, ReconcileKey};
+use model::{AccountRegion, Provenance, ReconcileKey};
 use serde::Serialize;
 
-/// Which events concern this deployment; `None` accepts any. Records for another region or
-/// account are skipped with a reason.
+/// Which events concern this deployment. Records for another region or account are skipped
+/// with a reason; a record that names neither is accepted (the reader decides where it goes).
+///
+/// `region` and `account` are the deployment's own (`None` accepts any). When `served` lists
+/// accounts and regions (a deployment serving an organisation), an event about resources is
+/// accepted only when its account and region are one of those pairs; a schedule is the
+/// deployment's own and is still checked against `region` and `account`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EventFilter {
     pub region: Option<String>,
     pub account: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub served: Vec<AccountRegion>,
 }
 
 impl EventFilter {
     /// Accepts every region and account.
     pub fn any() -> Self {
         Self::default()
+    }
+
+    /// Only the deployment's own account and region (either may be unknown: `None`).
+    pub fn own(region: Option<String>, account: Option<String>) -> Self {
+        Self {
+            region,
+            account,
+            served: Vec::new(),
+        }
     }
 }
 

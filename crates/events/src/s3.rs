@@ -91,7 +91,7 @@ fn offer(collector: &mut Collector<'_>, object: LogObjectRef, event_name: Option
         return collector.skip(event_name, None, reason);
     }
     let (account, region) = account_and_region(&object.key);
-    if let Some(reason) = collector.outside_filter(region, account) {
+    if let Some(reason) = collector.outside_filter(region, account, false) {
         return collector.skip(event_name, None, reason);
     }
     collector.log_object(object);

@@ -91,7 +91,12 @@ fn eventbridge_scheduled_event_means_everything() {
     let ingest = parse(include_bytes!(
         "../fixtures/eventbridge_scheduled_event.json"
     ));
-    let provenance = eventbridge("Scheduled Event", 3, "2026-11-27T02:00:00Z");
+    // A schedule is about everything served, not about the account whose bus ran it.
+    let provenance = Provenance {
+        account: None,
+        region: None,
+        ..eventbridge("Scheduled Event", 3, "2026-11-27T02:00:00Z")
+    };
     assert_only_triggers(&ingest, triggers(vec![Everything], &provenance));
 }
 

@@ -187,6 +187,7 @@ fn parse_everywhere(bytes: &[u8]) {
     let filter = EventFilter {
         region: Some("us-east-1".into()),
         account: None,
+        served: Vec::new(),
     };
     check(parse_payload(bytes, &filter));
     check(parse_log_file(bytes, &filter));

@@ -417,6 +417,7 @@ fn real_world_records_outside_the_deployment_are_skipped_not_acted_on() {
     let filter = EventFilter {
         region: Some("us-east-1".to_owned()),
         account: None,
+        served: Vec::new(),
     };
     assert_eq!(
         yields(parse_payload(&bytes, &filter)),

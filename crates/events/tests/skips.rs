@@ -4,7 +4,7 @@ mod support;
 
 use events::{EventFilter, SkipReason};
 use model::ReconcileKey::{RouteTable, SecurityGroup};
-use model::{Provenance, ReconcileKey};
+use model::{AccountRegion, Provenance, ReconcileKey};
 use support::{
     assert_only_skip, assert_only_triggers, by_alice, deployment, event_id, parse, parse_with,
     skip, triggers,
@@ -100,6 +100,7 @@ fn a_record_for_another_account_is_skipped() {
     let filter = EventFilter {
         region: None,
         account: Some("444455556666".into()),
+        served: Vec::new(),
     };
     assert_only_skip(
         &parse_with(
@@ -113,6 +114,81 @@ fn a_record_for_another_account_is_skipped() {
                 account: "111122223333".into(),
             },
         ),
+    );
+}
+
+/// A deployment serving an organisation lists its accounts and regions (`PALOSYNC_ACCOUNTS`).
+fn serving(pairs: &[(&str, &str)]) -> EventFilter {
+    EventFilter {
+        region: Some("eu-west-1".into()),
+        account: Some("999999999999".into()),
+        served: pairs
+            .iter()
+            .map(|(account, region)| AccountRegion::new(*account, *region))
+            .collect(),
+    }
+}
+
+#[test]
+fn a_record_from_a_served_account_and_region_is_accepted_whatever_the_own_account() {
+    let start = include_bytes!("../fixtures/record_start_instances.json");
+    let ingest = parse_with(start, &serving(&[("111122223333", "us-east-1")]));
+    assert_eq!(ingest.triggers.len(), 1, "{ingest:?}");
+    assert!(ingest.skips.is_empty(), "{:?}", ingest.skips);
+}
+
+#[test]
+fn a_record_from_an_account_not_served_is_skipped_naming_the_account() {
+    let start = include_bytes!("../fixtures/record_start_instances.json");
+    assert_only_skip(
+        &parse_with(start, &serving(&[("444455556666", "us-east-1")])),
+        skip(
+            "StartInstances",
+            Some(event_id(1)),
+            SkipReason::OtherAccount {
+                account: "111122223333".into(),
+            },
+        ),
+    );
+}
+
+#[test]
+fn a_record_from_a_served_account_in_a_region_not_served_for_it_is_skipped() {
+    let start = include_bytes!("../fixtures/record_start_instances.json");
+    let filter = serving(&[("111122223333", "eu-west-1"), ("444455556666", "us-east-1")]);
+    assert_only_skip(
+        &parse_with(start, &filter),
+        skip(
+            "StartInstances",
+            Some(event_id(1)),
+            SkipReason::OtherRegion {
+                region: "us-east-1".into(),
+            },
+        ),
+    );
+}
+
+#[test]
+fn the_deployments_own_schedule_is_accepted_when_its_account_is_not_among_those_served() {
+    let schedule = include_bytes!("../fixtures/eventbridge_scheduled_event.json");
+    let filter = EventFilter {
+        region: Some("us-east-1".into()),
+        account: Some("111122223333".into()),
+        served: vec![AccountRegion::new("444455556666", "eu-west-1")],
+    };
+    let ingest = parse_with(schedule, &filter);
+    assert_eq!(
+        ingest.triggers.iter().map(|t| &t.key).collect::<Vec<_>>(),
+        [&ReconcileKey::Everything]
+    );
+    let elsewhere = EventFilter {
+        account: Some("444455556666".into()),
+        ..filter
+    };
+    let ingest = parse_with(schedule, &elsewhere);
+    assert!(
+        ingest.triggers.is_empty(),
+        "another deployment's schedule: {ingest:?}"
     );
 }
 

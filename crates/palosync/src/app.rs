@@ -3,6 +3,7 @@
 //! `handle`, the demo) goes through [`App::run`], so they behave identically; a run reads AWS
 //! once and reconciles each firewall on its own ([`crate::fleet`]).
 
+use crate::accounts::{self, Accounts, AccountsFailed, FailedAccount};
 use crate::config::{ApiKeySource, Config};
 use crate::executor::{ExecuteError, ExecuteOptions};
 use crate::firewall::{DEFAULT_JOB_POLL_INTERVAL, Firewall, FirewallError};
@@ -23,25 +24,99 @@ pub enum TopologySource {
     Aws(Box<SdkInventory>),
     /// A snapshot file: offline runs, the demo, dry runs against a copy of production.
     Snapshot(Box<SnapshotInventory>),
+    /// Many accounts and regions, each read through its own inventory (`PALOSYNC_ACCOUNTS`).
+    Accounts(Box<Accounts>),
+}
+
+/// What a run asked AWS, so the reread of claimed targets asks the same: the keys (one
+/// account), or each place's keys (many).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Asked {
+    keys: Vec<ReconcileKey>,
+    places: accounts::Asked,
+}
+
+/// A run's read: the topology, the planner's scope, and the places that could not be read.
+struct RunRead {
+    topology: model::Topology,
+    scope: Vec<(ReconcileKey, Provenance)>,
+    asked: Asked,
+    failed: Vec<FailedAccount>,
 }
 
 impl TopologySource {
-    async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<model::Topology, InventoryError> {
+    /// `keys` wherever they may be: with many accounts, asked of every place (`explain`,
+    /// `check`), failing when one cannot be read.
+    async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<model::Topology, AppError> {
         match self {
-            TopologySource::Aws(inventory) => inventory.topology_for(keys).await,
-            TopologySource::Snapshot(snapshot) => snapshot.topology_for(keys).await,
+            TopologySource::Aws(inventory) => Ok(inventory.topology_for(keys).await?),
+            TopologySource::Snapshot(snapshot) => Ok(snapshot.topology_for(keys).await?),
+            TopologySource::Accounts(accounts) => {
+                let asked = accounts
+                    .served()
+                    .map(|at| (at.clone(), keys.to_vec()))
+                    .collect();
+                Ok(accounts.reread(&asked, &ReadTargets::default()).await?)
+            }
         }
+    }
+
+    /// The run's keys, each read where its event came from.
+    async fn read(&self, triggers: Vec<Trigger>) -> Result<RunRead, AppError> {
+        let accounts = match self {
+            TopologySource::Accounts(accounts) => accounts,
+            TopologySource::Aws(_) | TopologySource::Snapshot(_) => {
+                let mut keys: Vec<ReconcileKey> = Vec::new();
+                for trigger in &triggers {
+                    if !keys.contains(&trigger.key) {
+                        keys.push(trigger.key.clone());
+                    }
+                }
+                return Ok(RunRead {
+                    topology: self.topology_for(&keys).await?,
+                    scope: triggers
+                        .into_iter()
+                        .map(|t| (t.key, t.provenance))
+                        .collect(),
+                    asked: Asked {
+                        keys,
+                        places: Default::default(),
+                    },
+                    failed: Vec::new(),
+                });
+            }
+        };
+        let placed = triggers
+            .into_iter()
+            .map(|t| (accounts::place_of(&t.provenance), t.key, t.provenance))
+            .collect();
+        let read = accounts.read(placed).await;
+        Ok(RunRead {
+            topology: read.topology,
+            scope: read.scope,
+            asked: Asked {
+                keys: Vec::new(),
+                places: read.asked,
+            },
+            failed: read.failed,
+        })
     }
 
     pub(crate) async fn topology_for_targets(
         &self,
-        keys: &[ReconcileKey],
+        asked: &Asked,
         targets: &ReadTargets,
-    ) -> Result<model::Topology, InventoryError> {
+    ) -> Result<model::Topology, AppError> {
+        let keys = &asked.keys;
         match self {
-            TopologySource::Aws(inventory) => inventory.topology_for_targets(keys, targets).await,
+            TopologySource::Aws(inventory) => {
+                Ok(inventory.topology_for_targets(keys, targets).await?)
+            }
             TopologySource::Snapshot(snapshot) => {
-                snapshot.topology_for_targets(keys, targets).await
+                Ok(snapshot.topology_for_targets(keys, targets).await?)
+            }
+            TopologySource::Accounts(accounts) => {
+                Ok(accounts.reread(&asked.places, targets).await?)
             }
         }
     }
@@ -55,6 +130,9 @@ impl TopologySource {
             TopologySource::Aws(inventory) => {
                 Ok(inventory.read_cloudtrail_log(object, filter).await?)
             }
+            TopologySource::Accounts(accounts) => {
+                Ok(accounts.home.read_cloudtrail_log(object, filter).await?)
+            }
             TopologySource::Snapshot(_) => Err(AppError::NoS3 {
                 bucket: object.bucket.clone(),
                 key: object.key.clone(),
@@ -66,6 +144,7 @@ impl TopologySource {
     async fn discover_fleet(&self, query: &FleetQuery) -> Result<Vec<FleetMember>, AppError> {
         match self {
             TopologySource::Aws(inventory) => Ok(inventory.discover_fleet(query).await?),
+            TopologySource::Accounts(accounts) => Ok(accounts.home.discover_fleet(query).await?),
             TopologySource::Snapshot(_) => Err(AppError::NoDiscovery {
                 selector: query.selector.to_string(),
             }),
@@ -75,6 +154,7 @@ impl TopologySource {
     fn calls(&self) -> BTreeMap<String, u64> {
         match self {
             TopologySource::Aws(inventory) => inventory.call_count().by_operation,
+            TopologySource::Accounts(accounts) => accounts.call_count(),
             TopologySource::Snapshot(_) => BTreeMap::new(),
         }
     }
@@ -105,6 +185,10 @@ pub enum AppError {
     NoDiscovery { selector: String },
     #[error(transparent)]
     Fleet(#[from] FleetFailed),
+    #[error(transparent)]
+    Accounts(#[from] AccountsFailed),
+    #[error("a snapshot holds one account's topology: unset PALOSYNC_ACCOUNTS to run against it")]
+    SnapshotWithAccounts,
 }
 
 impl AppError {
@@ -120,6 +204,8 @@ impl AppError {
             AppError::Firewall(e) => e.error_type(),
             AppError::Member(e) => e.error_type(),
             AppError::Fleet(_) => "FleetFailed",
+            AppError::Accounts(_) => "AccountsFailed",
+            AppError::SnapshotWithAccounts => "ConfigInvalid",
         }
     }
 
@@ -128,6 +214,7 @@ impl AppError {
     pub fn lambda_error_type(&self) -> String {
         match self {
             AppError::Fleet(failed) => failed.lambda_error_type(),
+            AppError::Accounts(failed) => failed.lambda_error_type(),
             other => other.error_type().to_owned(),
         }
     }
@@ -181,13 +268,18 @@ impl App {
             firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
             extra_route_targets: config.policy.extra_route_targets.clone(),
         };
+        let options = aws::InventoryOptions::new(scope.clone());
         let topology = match snapshot {
+            Some(_) if !config.accounts.is_empty() => return Err(AppError::SnapshotWithAccounts),
             Some(path) => TopologySource::Snapshot(Box::new(
                 SnapshotInventory::from_path(path)?.with_scope(scope),
             )),
+            None if !config.accounts.is_empty() => TopologySource::Accounts(Box::new(
+                Accounts::new(sdk_config(&mut sdk).await, &config.accounts, options).await,
+            )),
             None => TopologySource::Aws(Box::new(SdkInventory::new(
                 sdk_config(&mut sdk).await,
-                aws::InventoryOptions::new(scope),
+                options,
             ))),
         };
         Ok(Self {
@@ -239,13 +331,14 @@ impl App {
 
     /// The topology for `keys`, from AWS or the snapshot.
     pub async fn topology_for(&self, keys: &[ReconcileKey]) -> Result<model::Topology, AppError> {
-        Ok(self.topology.topology_for(keys).await?)
+        self.topology.topology_for(keys).await
     }
 
     pub fn event_filter(&self) -> EventFilter {
         EventFilter {
             region: self.config.region.clone(),
             account: self.config.account.clone(),
+            served: self.config.served(),
         }
     }
 
@@ -288,33 +381,44 @@ impl App {
             Work::Ingest(ingest) => self.collect(report, ingest).await?,
         };
         report.events = triggers.len();
-        let mut keys: Vec<ReconcileKey> = Vec::new();
-        for trigger in &triggers {
-            if !keys.contains(&trigger.key) {
-                keys.push(trigger.key.clone());
-            }
-        }
-        report.keys = keys.clone();
-        if keys.is_empty() {
+        if triggers.is_empty() {
             return Ok(());
         }
 
         // Discovery first: an empty fleet fails before anything else is read.
         let members = self.members().await?;
         let read_started = Instant::now();
-        let topology = self.topology.topology_for(&keys).await?;
+        let read = self.topology.read(triggers).await?;
         report
             .durations_ms
             .insert("read_aws", read_started.elapsed().as_millis() as u64);
-
-        let scope = Scope::new(
-            triggers
-                .into_iter()
-                .map(|t| (t.key, t.provenance))
-                .collect(),
-        );
-        let options = ExecuteOptions { dry_run, deadline };
-        fleet::reconcile(self, report, members, &topology, &keys, &scope, options).await
+        for (key, _) in &read.scope {
+            if !report.keys.contains(key) {
+                report.keys.push(key.clone());
+            }
+        }
+        report.accounts_failed = read.failed.clone();
+        let accounts_failed = (!read.failed.is_empty()).then(|| AccountsFailed {
+            total: read.asked.places.len() + read.failed.len(),
+            failed: read.failed,
+        });
+        if !read.scope.is_empty() {
+            let scope = Scope::new(read.scope);
+            let options = ExecuteOptions { dry_run, deadline };
+            fleet::reconcile(
+                self,
+                report,
+                members,
+                &read.topology,
+                &read.asked,
+                &scope,
+                options,
+            )
+            .await?;
+        }
+        // The others were reconciled; fail naming the places that were not, so the event comes
+        // again.
+        accounts_failed.map_or(Ok(()), |failed| Err(failed.into()))
     }
 
     /// Every trigger of a payload, S3 log objects fetched and read in.

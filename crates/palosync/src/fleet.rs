@@ -8,13 +8,13 @@
 //! failed, so the event is delivered again (SQS) and the next run brings those up to date.
 //! Nothing here decides what a firewall should hold: the executor and the planner do.
 
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, Asked};
 use crate::executor::{self, ExecuteError, ExecuteOptions, Execution};
 use crate::firewall::{Firewall, FirewallError};
 use crate::membership;
 use crate::report::{FirewallReport, Report, ReportedError, round_trips, since};
 use crate::targets::Member;
-use model::{PolicyMode, ReconcileKey, Topology};
+use model::{PolicyMode, Topology};
 use planner::Scope;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -78,7 +78,7 @@ pub(crate) async fn reconcile(
     report: &mut Report,
     members: Vec<Member>,
     topology: &Topology,
-    keys: &[ReconcileKey],
+    asked: &Asked,
     scope: &Scope,
     options: ExecuteOptions,
 ) -> Result<(), AppError> {
@@ -86,7 +86,7 @@ pub(crate) async fn reconcile(
     let runs = futures::future::join_all(
         members
             .into_iter()
-            .map(|member| reconcile_member(app, member, topology, keys, scope, options)),
+            .map(|member| reconcile_member(app, member, topology, asked, scope, options)),
     )
     .await;
     report
@@ -99,7 +99,7 @@ async fn reconcile_member(
     app: &App,
     member: Member,
     topology: &Topology,
-    keys: &[ReconcileKey],
+    asked: &Asked,
     scope: &Scope,
     options: ExecuteOptions,
 ) -> MemberRun {
@@ -117,7 +117,7 @@ async fn reconcile_member(
     };
     let started = Instant::now();
     let trips_before = round_trips(&firewall.stats());
-    let result = reconcile_one(app, &firewall, &mut report, topology, keys, scope, options).await;
+    let result = reconcile_one(app, &firewall, &mut report, topology, asked, scope, options).await;
     report.round_trips = since(round_trips(&firewall.stats()), &trips_before);
     report
         .durations_ms
@@ -133,7 +133,7 @@ async fn reconcile_one(
     firewall: &Firewall,
     report: &mut FirewallReport,
     topology: &Topology,
-    keys: &[ReconcileKey],
+    asked: &Asked,
     scope: &Scope,
     options: ExecuteOptions,
 ) -> Result<(), AppError> {
@@ -158,7 +158,7 @@ async fn reconcile_one(
         topology
     } else {
         let reread_started = Instant::now();
-        reread = app.topology.topology_for_targets(keys, &targets).await?;
+        reread = app.topology.topology_for_targets(asked, &targets).await?;
         report.durations_ms.insert(
             "read_aws_claimed",
             reread_started.elapsed().as_millis() as u64,

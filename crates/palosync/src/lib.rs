@@ -3,6 +3,7 @@
 //! executor that turns a plan into firewall calls, the Lambda handler and the report. The
 //! decisions live in the `planner` crate; the IO in `aws` and `panos`.
 
+pub mod accounts;
 pub mod app;
 pub mod capacity;
 pub mod check;

@@ -26,6 +26,9 @@ pub struct Report {
     pub skipped_records: Vec<SkipTally>,
     /// SQS messages that could not be processed (they return to the queue).
     pub failed_messages: Vec<String>,
+    /// Accounts and regions whose keys could not be read this run (`PALOSYNC_ACCOUNTS`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts_failed: Vec<crate::accounts::FailedAccount>,
     /// What managed rules in scope pointed at beyond the keys' read, and was read too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_targets: Option<ReadTargets>,
@@ -145,6 +148,9 @@ impl Report {
         }
         for id in &self.failed_messages {
             let _ = writeln!(out, "    failed message {id}");
+        }
+        for failed in &self.accounts_failed {
+            let _ = writeln!(out, "    not reconciled: {failed}");
         }
         if let Some(execution) = &self.execution {
             write_execution(&mut out, execution);

@@ -200,6 +200,31 @@ impl Focus {
     }
 }
 
+/// Whether `key`, resolved against `topology`, claims everything: `Everything` itself, or a
+/// key naming what the read does not hold (a detached attachment, a replaced association, a
+/// deleted table), which widens. A reader merging several accounts' reads replaces such a key
+/// by the whole of its own account's read, so one account's widening never claims another's
+/// rules.
+pub fn claims_everything(key: &ReconcileKey, topology: &Topology) -> bool {
+    match key {
+        ReconcileKey::Everything => true,
+        ReconcileKey::Attachment(id) => !topology
+            .network_interfaces
+            .iter()
+            .any(|n| n.attachment.as_ref().and_then(|a| a.attachment_id.as_ref()) == Some(id)),
+        ReconcileKey::RouteTable(id) => !topology.route_tables.iter().any(|t| &t.id == id),
+        ReconcileKey::RouteTableAssociation(id) => !topology
+            .route_tables
+            .iter()
+            .any(|t| t.associations.iter().any(|a| &a.id == id)),
+        ReconcileKey::Instance(_)
+        | ReconcileKey::NetworkInterface(_)
+        | ReconcileKey::SecurityGroup(_)
+        | ReconcileKey::Vpc(_)
+        | ReconcileKey::PrefixList(_) => false,
+    }
+}
+
 /// Resolve every key of `scope` against the topology read and the owned rules.
 pub fn resolve(scope: &Scope, topology: &Topology, owned: &[OwnedRule<'_>]) -> Focus {
     let routes = RouteIndex::new(topology);

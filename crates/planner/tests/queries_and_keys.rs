@@ -263,3 +263,37 @@ fn a_firewall_restart_changes_no_rule() {
             .is_empty()
     );
 }
+
+/// `claims_everything` is what a multi-account reader asks before merging reads; it must agree
+/// with how the planner resolves the key, or one account's widening would claim another's rules.
+#[test]
+fn claims_everything_agrees_with_how_keys_resolve() {
+    let topology = two_servers();
+    let table = topology.route_tables[0].id.clone();
+    let association = topology.route_tables[0].associations[0].id.clone();
+    let keys = [
+        (ReconcileKey::Everything, true),
+        (ReconcileKey::Attachment("eni-attach-gone".into()), true),
+        (ReconcileKey::RouteTable("rtb-gone".into()), true),
+        (
+            ReconcileKey::RouteTableAssociation("rtbassoc-gone".into()),
+            true,
+        ),
+        (ReconcileKey::RouteTable(table), false),
+        (ReconcileKey::RouteTableAssociation(association), false),
+        (ReconcileKey::Instance("i-1".into()), false),
+        (ReconcileKey::Instance("i-gone".into()), false),
+        (ReconcileKey::SecurityGroup("sg-1".into()), false),
+        (ReconcileKey::Vpc(topology.vpcs[0].id.clone()), false),
+    ];
+    for (key, widens) in keys {
+        let scope = Scope::single(key.clone(), model::Provenance::sync("test"));
+        let focus = planner::focus::resolve(&scope, &topology, &[]);
+        assert_eq!(focus.is_everything(), widens, "{key}");
+        assert_eq!(
+            planner::focus::claims_everything(&key, &topology),
+            widens,
+            "{key}"
+        );
+    }
+}

@@ -5,11 +5,13 @@
 //! counter and S3 path-style addressing when an endpoint override (moto) is in use. It only
 //! reads: no call here changes anything in AWS.
 
+mod account;
 mod calls;
 mod convert;
 mod fleet;
 mod source;
 
+pub use account::{ROLE_SESSION_NAME, config_for};
 pub use calls::CallCount;
 pub use fleet::{FleetMember, FleetQuery, FleetSelector};
 

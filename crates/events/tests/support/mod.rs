@@ -29,6 +29,7 @@ pub fn deployment() -> EventFilter {
     EventFilter {
         region: Some(REGION.to_owned()),
         account: Some(ACCOUNT.to_owned()),
+        served: Vec::new(),
     }
 }
 

@@ -5,9 +5,11 @@
 //! Errors name the environment variable and what is wrong with it, because that is what an
 //! operator reading a failed Lambda's log can fix.
 
+mod accounts;
 mod raw;
 mod target;
 
+pub use accounts::{DEFAULT_MEMBER_ROLE, ServedAccount};
 pub use raw::{RawSettings, VARIABLES};
 pub use target::{Fleet, Target};
 
@@ -27,9 +29,12 @@ pub struct Config {
     pub policy: Settings,
     /// Plan and report, change nothing.
     pub dry_run: bool,
-    /// Events for other regions or accounts are skipped; `None` accepts any.
+    /// The deployment's own region and account: events for others are skipped (`None`
+    /// accepts any), unless `accounts` lists them.
     pub region: Option<String>,
     pub account: Option<String>,
+    /// The accounts and regions served (`PALOSYNC_ACCOUNTS`); empty: only the own ones.
+    pub accounts: Vec<ServedAccount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +142,14 @@ impl SnapshotConfig {
 }
 
 impl Config {
+    /// Every account and region served, in configuration order; empty when only the own.
+    pub fn served(&self) -> Vec<model::AccountRegion> {
+        self.accounts
+            .iter()
+            .flat_map(ServedAccount::served)
+            .collect()
+    }
+
     /// Every setting a writing command needs.
     pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         Self::validate_for(raw, Needs::Write)
@@ -214,6 +227,11 @@ impl Config {
             dry_run: flag(&raw.dry_run, "DRY_RUN", false)?,
             region: raw.aws_region.clone(),
             account: raw.aws_account_id.clone(),
+            accounts: accounts::served_accounts(
+                raw.palosync_accounts.as_deref(),
+                raw.palosync_member_role.as_deref(),
+                raw.aws_account_id.as_deref().map(str::trim),
+            )?,
         })
     }
 }

@@ -1,0 +1,277 @@
+//! Several accounts' and regions' reads as the one topology the planner decides from.
+//!
+//! Merging is only safe when nothing is ambiguous, so it checks first: an id read in two
+//! places, or a private address held in two places (overlapping VPCs behind one firewall,
+//! which cannot tell them apart), fails both places for this run instead of mixing them.
+//! Absence is the other danger: "not found" in one account says nothing about another. An
+//! absent id stays absent only when the place it was asked of as a key says so, or when every
+//! served place was asked and none has it; otherwise it is unknown, and the planner keeps what
+//! it allows.
+
+use model::{AccountRegion, ReconcileKey, Topology};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
+use std::net::IpAddr;
+
+/// One place's answer to what it was asked.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub place: AccountRegion,
+    pub keys: Vec<ReconcileKey>,
+    pub topology: Topology,
+}
+
+/// Two places that hold the same thing: neither can be reconciled this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Conflict {
+    pub places: [AccountRegion; 2],
+    pub what: String,
+}
+
+/// The places whose reads cannot be merged with another's, and why. The same object in two
+/// reads (a VPC shared through RAM, an AWS-managed prefix list such as S3's, which has one id
+/// in every account of a region) is one object; one id with different content is a conflict.
+pub(crate) fn conflicts(answers: &[Answer]) -> Vec<Conflict> {
+    let mut found = Vec::new();
+    let t = |i: usize| &answers[i].topology;
+    let n = answers.len();
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| t(i).vpcs.iter().map(move |x| (i, x.id.as_str(), x))),
+    );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| t(i).subnets.iter().map(move |x| (i, x.id.as_str(), x))),
+    );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| t(i).route_tables.iter().map(move |x| (i, x.id.as_str(), x))),
+    );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| t(i).instances.iter().map(move |x| (i, x.id.as_str(), x))),
+    );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| {
+            t(i).network_interfaces
+                .iter()
+                .map(move |x| (i, x.id.as_str(), x))
+        }),
+    );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| {
+            t(i).security_groups
+                .iter()
+                .map(move |x| (i, x.id.as_str(), x))
+        }),
+    );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| t(i).prefix_lists.iter().map(move |x| (i, x.id.as_str(), x))),
+    );
+    // One address on two interfaces: overlapping address space behind one firewall.
+    let mut holders: HashMap<IpAddr, (usize, &str)> = HashMap::new();
+    for (index, answer) in answers.iter().enumerate() {
+        for eni in &answer.topology.network_interfaces {
+            for address in planner::scope::all_addresses(eni) {
+                match holders.get(&address) {
+                    Some(&(other, holder)) if holder != eni.id.as_str() => found.push(Conflict {
+                        places: [answers[other].place.clone(), answer.place.clone()],
+                        what: format!("address {address} ({holder} and {})", eni.id),
+                    }),
+                    Some(_) => {}
+                    None => {
+                        holders.insert(address, (index, eni.id.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn same_or_conflict<'a, T: PartialEq + 'a>(
+    answers: &[Answer],
+    found: &mut Vec<Conflict>,
+    items: impl Iterator<Item = (usize, &'a str, &'a T)>,
+) {
+    let mut seen: HashMap<&str, (usize, &T)> = HashMap::new();
+    for (index, id, item) in items {
+        match seen.get(id) {
+            Some(&(other, known)) if known != item => found.push(Conflict {
+                places: [answers[other].place.clone(), answers[index].place.clone()],
+                what: format!("{id} (read differently in each)"),
+            }),
+            Some(_) => {}
+            None => {
+                seen.insert(id, (index, item));
+            }
+        }
+    }
+}
+
+/// The union of `answers` (already free of conflicts). `every_place_asked`: every served
+/// place was asked the same targets and answered, so "absent everywhere" means gone.
+pub(crate) fn merge(answers: Vec<Answer>, every_place_asked: bool) -> Topology {
+    let mut merged = Topology::default();
+    let mut absent = Absences::default();
+    let places = answers.len();
+    for answer in answers {
+        let keys = KeyIds::of(&answer.keys);
+        let t = answer.topology;
+        absent.note(&t, &keys);
+        // Conflicts were checked: an id seen again is the same object.
+        add_new(&mut merged.vpcs, t.vpcs, |x| x.id.to_string());
+        add_new(&mut merged.subnets, t.subnets, |x| x.id.to_string());
+        add_new(&mut merged.route_tables, t.route_tables, |x| {
+            x.id.to_string()
+        });
+        add_new(&mut merged.instances, t.instances, |x| x.id.to_string());
+        add_new(&mut merged.network_interfaces, t.network_interfaces, |x| {
+            x.id.to_string()
+        });
+        add_new(&mut merged.security_groups, t.security_groups, |x| {
+            x.id.to_string()
+        });
+        add_new(&mut merged.prefix_lists, t.prefix_lists, |x| {
+            x.id.to_string()
+        });
+    }
+    let everywhere = |count: usize| every_place_asked && count == places;
+    let present_instances: BTreeSet<_> = merged.instances.iter().map(|i| i.id.clone()).collect();
+    let present_groups: BTreeSet<_> = merged
+        .security_groups
+        .iter()
+        .map(|g| g.id.clone())
+        .collect();
+    let present_enis: BTreeSet<_> = merged
+        .network_interfaces
+        .iter()
+        .map(|n| n.id.clone())
+        .collect();
+    let present_addresses: BTreeSet<IpAddr> = merged
+        .network_interfaces
+        .iter()
+        .flat_map(planner::scope::all_addresses)
+        .collect();
+    merged.absent_instances = absent.instances.kept(&present_instances, everywhere);
+    merged.absent_security_groups = absent.groups.kept(&present_groups, everywhere);
+    merged.absent_network_interfaces = absent.enis.kept(&present_enis, everywhere);
+    merged.absent_addresses = absent.addresses.kept(&present_addresses, everywhere);
+    sort(&mut merged);
+    merged
+}
+
+fn add_new<T>(into: &mut Vec<T>, items: Vec<T>, id: impl Fn(&T) -> String) {
+    let mut known: BTreeSet<String> = into.iter().map(&id).collect();
+    for item in items {
+        if known.insert(id(&item)) {
+            into.push(item);
+        }
+    }
+}
+
+/// The ids a place was asked about as keys: its own word on them is final.
+#[derive(Default)]
+struct KeyIds {
+    instances: BTreeSet<model::InstanceId>,
+    groups: BTreeSet<model::GroupId>,
+    enis: BTreeSet<model::EniId>,
+}
+
+impl KeyIds {
+    fn of(keys: &[ReconcileKey]) -> Self {
+        let mut ids = Self::default();
+        for key in keys {
+            match key {
+                ReconcileKey::Instance(id) => {
+                    ids.instances.insert(id.clone());
+                }
+                ReconcileKey::SecurityGroup(id) => {
+                    ids.groups.insert(id.clone());
+                }
+                ReconcileKey::NetworkInterface(id) => {
+                    ids.enis.insert(id.clone());
+                }
+                _ => {}
+            }
+        }
+        ids
+    }
+}
+
+/// For each absent id: how many places said so, and whether one said so of its own key.
+struct Tally<T> {
+    seen: BTreeMap<T, (usize, bool)>,
+}
+
+impl<T> Default for Tally<T> {
+    fn default() -> Self {
+        Self {
+            seen: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T: Ord + Clone + Hash> Tally<T> {
+    fn add(&mut self, id: &T, own_key: bool) {
+        let entry = self.seen.entry(id.clone()).or_insert((0, false));
+        entry.0 += 1;
+        entry.1 |= own_key;
+    }
+
+    fn kept(self, present: &BTreeSet<T>, everywhere: impl Fn(usize) -> bool) -> Vec<T> {
+        self.seen
+            .into_iter()
+            .filter(|(id, (count, own_key))| {
+                !present.contains(id) && (*own_key || everywhere(*count))
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Absences {
+    instances: Tally<model::InstanceId>,
+    groups: Tally<model::GroupId>,
+    enis: Tally<model::EniId>,
+    addresses: Tally<IpAddr>,
+}
+
+impl Absences {
+    fn note(&mut self, t: &Topology, keys: &KeyIds) {
+        for id in &t.absent_instances {
+            self.instances.add(id, keys.instances.contains(id));
+        }
+        for id in &t.absent_security_groups {
+            self.groups.add(id, keys.groups.contains(id));
+        }
+        for id in &t.absent_network_interfaces {
+            self.enis.add(id, keys.enis.contains(id));
+        }
+        for address in &t.absent_addresses {
+            self.addresses.add(address, false);
+        }
+    }
+}
+
+/// The inventories' canonical order (lists sorted by id), kept across places.
+fn sort(t: &mut Topology) {
+    t.vpcs.sort_by(|a, b| a.id.cmp(&b.id));
+    t.subnets.sort_by(|a, b| a.id.cmp(&b.id));
+    t.route_tables.sort_by(|a, b| a.id.cmp(&b.id));
+    t.instances.sort_by(|a, b| a.id.cmp(&b.id));
+    t.network_interfaces.sort_by(|a, b| a.id.cmp(&b.id));
+    t.security_groups.sort_by(|a, b| a.id.cmp(&b.id));
+    t.prefix_lists.sort_by(|a, b| a.id.cmp(&b.id));
+}

@@ -1,0 +1,337 @@
+//! One deployment serving many accounts and regions (`PALOSYNC_ACCOUNTS`): each (account,
+//! region) is read through its own inventory (the member account's role, its region), and the
+//! reads are merged into the one topology the planner decides from.
+//!
+//! Every key travels with the place its event came from (`recipientAccountId`, `awsRegion`)
+//! and is read only there, so two accounts' `i-…` never mix. A key that claims everything
+//! (`Everything`, or one naming what its read no longer holds) claims only its own place: it
+//! becomes the VPCs that place's read holds, unless every served place was read whole this run.
+//! A place that cannot be read (its role cannot be assumed, its API refuses, its read conflicts
+//! with another's) is left out of this run and reported; the others go ahead, and the run fails
+//! naming it, so the event comes again and the next run catches up.
+
+mod merge;
+
+use crate::config::ServedAccount;
+use aws::{Inventory, InventoryError, InventoryOptions, SdkConfig, SdkInventory};
+use merge::Answer;
+use model::{AccountRegion, Provenance, ReadTargets, ReconcileKey, Topology};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The keys asked of each place.
+pub type Asked = BTreeMap<AccountRegion, Vec<ReconcileKey>>;
+
+/// Where an event's resources live. An event naming neither (a schedule, `sync`) or only one of
+/// the two is asked of every place: ids absent from a place it does not belong to are not
+/// taken for gone (see `merge`).
+pub fn place_of(provenance: &Provenance) -> Option<AccountRegion> {
+    match (&provenance.account, &provenance.region) {
+        (Some(account), Some(region)) => Some(AccountRegion::new(account, region)),
+        _ => None,
+    }
+}
+
+/// One account and region, and the inventory that reads it.
+#[derive(Debug)]
+pub struct Place {
+    pub at: AccountRegion,
+    /// The role assumed to read it; `None`: the deployment's own credentials.
+    pub role_arn: Option<String>,
+    pub inventory: SdkInventory,
+}
+
+/// The served places, and the deployment's own inventory for what is not per place (CloudTrail
+/// log objects in S3, fleet discovery).
+#[derive(Debug)]
+pub struct Accounts {
+    pub home: SdkInventory,
+    pub places: Vec<Place>,
+}
+
+/// A place this run could not reconcile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedAccount {
+    pub account: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for FailedAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "account {} in {}", self.account, self.region)?;
+        if let Some(role) = &self.role_arn {
+            write!(f, " (through {role})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Some accounts or regions could not be read; the others were reconciled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct AccountsFailed {
+    /// Places with work this run.
+    pub total: usize,
+    pub failed: Vec<FailedAccount>,
+}
+
+impl fmt::Display for AccountsFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} of {} accounts and regions could not be reconciled: ",
+            self.failed.len(),
+            self.total
+        )?;
+        for (n, failed) in self.failed.iter().enumerate() {
+            let separator = if n == 0 { "" } else { "; " };
+            write!(f, "{separator}{failed}")?;
+        }
+        Ok(())
+    }
+}
+
+impl AccountsFailed {
+    /// The Lambda `errorType`: every place that failed, so a retry's cause shows without the
+    /// log.
+    pub fn lambda_error_type(&self) -> String {
+        let failed: Vec<String> = self
+            .failed
+            .iter()
+            .map(|f| format!("{}/{}", f.account, f.region))
+            .collect();
+        format!("AccountsFailed: {}", failed.join(", "))
+    }
+}
+
+/// What the run reads and plans: the merged topology, the planner's keys, and what was asked
+/// of each place (for the reread of claimed targets).
+#[derive(Debug)]
+pub struct AccountsRead {
+    pub topology: Topology,
+    pub scope: Vec<(ReconcileKey, Provenance)>,
+    pub asked: Asked,
+    pub failed: Vec<FailedAccount>,
+}
+
+impl Accounts {
+    /// One inventory per served account and region, over the deployment's own configuration.
+    pub async fn new(
+        base: &SdkConfig,
+        accounts: &[ServedAccount],
+        options: InventoryOptions,
+    ) -> Self {
+        let mut places = Vec::new();
+        for account in accounts {
+            for at in account.served() {
+                let config = aws::config_for(base, &at.region, account.role_arn.as_deref()).await;
+                places.push(Place {
+                    at,
+                    role_arn: account.role_arn.clone(),
+                    inventory: SdkInventory::new(&config, options.clone()),
+                });
+            }
+        }
+        Self {
+            home: SdkInventory::new(base, options),
+            places,
+        }
+    }
+
+    pub fn served(&self) -> impl Iterator<Item = &AccountRegion> {
+        self.places.iter().map(|p| &p.at)
+    }
+
+    fn place(&self, at: &AccountRegion) -> Option<&Place> {
+        self.places.iter().find(|p| &p.at == at)
+    }
+
+    /// AWS calls by operation, over every place and the home inventory.
+    pub fn call_count(&self) -> BTreeMap<String, u64> {
+        let mut calls = self.home.call_count().by_operation;
+        for place in &self.places {
+            for (operation, n) in place.inventory.call_count().by_operation {
+                *calls.entry(operation).or_default() += n;
+            }
+        }
+        calls
+    }
+
+    /// Read each place's keys (`triggers` already sorted by place), merge, and turn the keys into
+    /// the planner's. A global key (a schedule, `sync`: no place) is asked of every place.
+    pub async fn read(
+        &self,
+        triggers: Vec<(Option<AccountRegion>, ReconcileKey, Provenance)>,
+    ) -> AccountsRead {
+        let mut asked: Asked = BTreeMap::new();
+        for (at, key, _) in &triggers {
+            let places: Vec<&AccountRegion> = match at {
+                Some(at) => vec![at],
+                None => self.served().collect(),
+            };
+            for at in places {
+                let keys = asked.entry(at.clone()).or_default();
+                if !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+        let (answers, mut failed) = self.ask(&asked, None).await;
+        let whole = self.places.iter().all(|p| {
+            asked
+                .get(&p.at)
+                .is_some_and(|keys| keys.contains(&ReconcileKey::Everything))
+        }) && failed.is_empty();
+        let (answers, conflicted) = without_conflicts(answers, self);
+        let whole = whole && conflicted.is_empty();
+        failed.extend(conflicted);
+        let by_place: BTreeMap<&AccountRegion, &Topology> =
+            answers.iter().map(|a| (&a.place, &a.topology)).collect();
+        let mut scope = Vec::new();
+        for (at, key, provenance) in triggers {
+            let places: Vec<&AccountRegion> = match &at {
+                Some(at) => vec![at],
+                None => self.served().collect(),
+            };
+            for place in places {
+                let Some(topology) = by_place.get(place) else {
+                    continue;
+                };
+                let keys = if whole || !planner::focus::claims_everything(&key, topology) {
+                    vec![key.clone()]
+                } else {
+                    topology
+                        .vpcs
+                        .iter()
+                        .map(|v| ReconcileKey::Vpc(v.id.clone()))
+                        .collect()
+                };
+                for key in keys {
+                    if !scope.iter().any(|(k, _)| k == &key) {
+                        scope.push((key, provenance.clone()));
+                    }
+                }
+            }
+        }
+        let asked: Asked = asked
+            .into_iter()
+            .filter(|(at, _)| by_place.contains_key(at))
+            .collect();
+        AccountsRead {
+            topology: merge::merge(answers, false),
+            scope,
+            asked,
+            failed,
+        }
+    }
+
+    /// The reread of what managed rules in scope point at: each place's keys again, and the
+    /// targets asked of every served place (a rule may point at any of them). A place that
+    /// fails here fails the run: the targets' absence could not be told from "not read".
+    pub async fn reread(
+        &self,
+        asked: &Asked,
+        targets: &ReadTargets,
+    ) -> Result<Topology, AccountsFailed> {
+        let mut everywhere = asked.clone();
+        for at in self.served() {
+            everywhere.entry(at.clone()).or_default();
+        }
+        let (answers, failed) = self.ask(&everywhere, Some(targets)).await;
+        let (answers, conflicted) = without_conflicts(answers, self);
+        let failed: Vec<FailedAccount> = failed.into_iter().chain(conflicted).collect();
+        if !failed.is_empty() {
+            return Err(AccountsFailed {
+                total: everywhere.len(),
+                failed,
+            });
+        }
+        Ok(merge::merge(answers, true))
+    }
+
+    /// `keys` (and `targets`) of every place in `asked`, concurrently.
+    async fn ask(
+        &self,
+        asked: &Asked,
+        targets: Option<&ReadTargets>,
+    ) -> (Vec<Answer>, Vec<FailedAccount>) {
+        let no_targets = ReadTargets::default();
+        let targets = targets.unwrap_or(&no_targets);
+        let reads = asked.iter().map(|(at, keys)| async move {
+            let result = match self.place(at) {
+                Some(place) => place.inventory.topology_for_targets(keys, targets).await,
+                None => Err(InventoryError::Malformed {
+                    operation: "PALOSYNC_ACCOUNTS",
+                    resource: at.to_string(),
+                    detail: "is not served".into(),
+                }),
+            };
+            (at, keys, result)
+        });
+        let mut answers = Vec::new();
+        let mut failed = Vec::new();
+        for (at, keys, result) in futures::future::join_all(reads).await {
+            match result {
+                Ok(topology) => answers.push(Answer {
+                    place: at.clone(),
+                    keys: keys.clone(),
+                    topology,
+                }),
+                Err(error) => {
+                    tracing::warn!(account = %at.account, region = %at.region, error = %error, "account not read");
+                    failed.push(self.failure(at, error.to_string()));
+                }
+            }
+        }
+        (answers, failed)
+    }
+
+    fn failure(&self, at: &AccountRegion, message: String) -> FailedAccount {
+        FailedAccount {
+            account: at.account.clone(),
+            region: at.region.clone(),
+            role_arn: self.place(at).and_then(|p| p.role_arn.clone()),
+            message,
+        }
+    }
+}
+
+/// The answers that conflict with no other, and a failure for each place that does.
+fn without_conflicts(
+    answers: Vec<Answer>,
+    accounts: &Accounts,
+) -> (Vec<Answer>, Vec<FailedAccount>) {
+    let conflicts = merge::conflicts(&answers);
+    let mut failed: Vec<FailedAccount> = Vec::new();
+    for conflict in &conflicts {
+        for (at, other) in [
+            (&conflict.places[0], &conflict.places[1]),
+            (&conflict.places[1], &conflict.places[0]),
+        ] {
+            if failed
+                .iter()
+                .any(|f| f.account == at.account && f.region == at.region)
+            {
+                continue;
+            }
+            let message = format!(
+                "its read and that of {other} both hold {}: palosync cannot tell them apart \
+                 behind one firewall, so neither is reconciled",
+                conflict.what
+            );
+            failed.push(accounts.failure(at, message));
+        }
+    }
+    let answers = answers
+        .into_iter()
+        .filter(|a| {
+            !failed
+                .iter()
+                .any(|f| f.account == a.place.account && f.region == a.place.region)
+        })
+        .collect();
+    (answers, failed)
+}

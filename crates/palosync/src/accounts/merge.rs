@@ -32,6 +32,11 @@ pub(crate) struct Conflict {
 /// reads (a VPC shared through RAM, an AWS-managed prefix list such as S3's, which has one id
 /// in every account of a region) is one object; one id with different content is a conflict.
 pub(crate) fn conflicts(answers: &[Answer]) -> Vec<Conflict> {
+    conflicts_among(&answers.iter().collect::<Vec<_>>())
+}
+
+/// As [`conflicts`], over borrowed answers (a place may answer twice: its keys, then a check).
+pub(crate) fn conflicts_among(answers: &[&Answer]) -> Vec<Conflict> {
     let mut found = Vec::new();
     let t = |i: usize| &answers[i].topology;
     let n = answers.len();
@@ -100,7 +105,7 @@ pub(crate) fn conflicts(answers: &[Answer]) -> Vec<Conflict> {
 }
 
 fn same_or_conflict<'a, T: PartialEq + 'a>(
-    answers: &[Answer],
+    answers: &[&Answer],
     found: &mut Vec<Conflict>,
     items: impl Iterator<Item = (usize, &'a str, &'a T)>,
 ) {
@@ -124,11 +129,15 @@ fn same_or_conflict<'a, T: PartialEq + 'a>(
 pub(crate) fn merge(answers: Vec<Answer>, every_place_asked: bool) -> Topology {
     let mut merged = Topology::default();
     let mut absent = Absences::default();
-    let places = answers.len();
+    let places = answers
+        .iter()
+        .map(|a| &a.place)
+        .collect::<BTreeSet<_>>()
+        .len();
     for answer in answers {
         let keys = KeyIds::of(&answer.keys);
         let t = answer.topology;
-        absent.note(&t, &keys);
+        absent.note(&answer.place, &t, &keys);
         // Conflicts were checked: an id seen again is the same object.
         add_new(&mut merged.vpcs, t.vpcs, |x| x.id.to_string());
         add_new(&mut merged.subnets, t.subnets, |x| x.id.to_string());
@@ -180,6 +189,36 @@ fn add_new<T>(into: &mut Vec<T>, items: Vec<T>, id: impl Fn(&T) -> String) {
     }
 }
 
+/// The keys of `answer` whose ids its place reported absent: ids another place may hold.
+pub(crate) fn absent_keys(answer: &Answer) -> Vec<ReconcileKey> {
+    let t = &answer.topology;
+    answer
+        .keys
+        .iter()
+        .filter(|key| match key {
+            ReconcileKey::Instance(id) => t.absent_instances.contains(id),
+            ReconcileKey::SecurityGroup(id) => t.absent_security_groups.contains(id),
+            ReconcileKey::NetworkInterface(id) => t.absent_network_interfaces.contains(id),
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
+/// Take back the absence of `keys`' ids: they could not be confirmed everywhere.
+pub(crate) fn forget_absent(topology: &mut Topology, keys: &[ReconcileKey]) {
+    for key in keys {
+        match key {
+            ReconcileKey::Instance(id) => topology.absent_instances.retain(|a| a != id),
+            ReconcileKey::SecurityGroup(id) => topology.absent_security_groups.retain(|a| a != id),
+            ReconcileKey::NetworkInterface(id) => {
+                topology.absent_network_interfaces.retain(|a| a != id)
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The ids a place was asked about as keys: its own word on them is final.
 #[derive(Default)]
 struct KeyIds {
@@ -209,9 +248,9 @@ impl KeyIds {
     }
 }
 
-/// For each absent id: how many places said so, and whether one said so of its own key.
+/// For each absent id: which places said so, and whether one said so of its own key.
 struct Tally<T> {
-    seen: BTreeMap<T, (usize, bool)>,
+    seen: BTreeMap<T, (BTreeSet<AccountRegion>, bool)>,
 }
 
 impl<T> Default for Tally<T> {
@@ -223,17 +262,17 @@ impl<T> Default for Tally<T> {
 }
 
 impl<T: Ord + Clone + Hash> Tally<T> {
-    fn add(&mut self, id: &T, own_key: bool) {
-        let entry = self.seen.entry(id.clone()).or_insert((0, false));
-        entry.0 += 1;
+    fn add(&mut self, id: &T, place: &AccountRegion, own_key: bool) {
+        let entry = self.seen.entry(id.clone()).or_default();
+        entry.0.insert(place.clone());
         entry.1 |= own_key;
     }
 
     fn kept(self, present: &BTreeSet<T>, everywhere: impl Fn(usize) -> bool) -> Vec<T> {
         self.seen
             .into_iter()
-            .filter(|(id, (count, own_key))| {
-                !present.contains(id) && (*own_key || everywhere(*count))
+            .filter(|(id, (places, own_key))| {
+                !present.contains(id) && (*own_key || everywhere(places.len()))
             })
             .map(|(id, _)| id)
             .collect()
@@ -249,18 +288,18 @@ struct Absences {
 }
 
 impl Absences {
-    fn note(&mut self, t: &Topology, keys: &KeyIds) {
+    fn note(&mut self, place: &AccountRegion, t: &Topology, keys: &KeyIds) {
         for id in &t.absent_instances {
-            self.instances.add(id, keys.instances.contains(id));
+            self.instances.add(id, place, keys.instances.contains(id));
         }
         for id in &t.absent_security_groups {
-            self.groups.add(id, keys.groups.contains(id));
+            self.groups.add(id, place, keys.groups.contains(id));
         }
         for id in &t.absent_network_interfaces {
-            self.enis.add(id, keys.enis.contains(id));
+            self.enis.add(id, place, keys.enis.contains(id));
         }
         for address in &t.absent_addresses {
-            self.addresses.add(address, false);
+            self.addresses.add(address, place, false);
         }
     }
 }

@@ -185,9 +185,10 @@ impl Accounts {
                 .get(&p.at)
                 .is_some_and(|keys| keys.contains(&ReconcileKey::Everything))
         }) && failed.is_empty();
-        let (answers, conflicted) = without_conflicts(answers, self);
+        let (mut answers, conflicted) = without_conflicts(answers, self);
         let whole = whole && conflicted.is_empty();
         failed.extend(conflicted);
+        let confirmations = self.confirm_absences(&mut answers).await;
         let by_place: BTreeMap<&AccountRegion, &Topology> =
             answers.iter().map(|a| (&a.place, &a.topology)).collect();
         let mut scope = Vec::new();
@@ -220,6 +221,7 @@ impl Accounts {
             .into_iter()
             .filter(|(at, _)| by_place.contains_key(at))
             .collect();
+        let answers = answers.into_iter().chain(confirmations).collect();
         AccountsRead {
             topology: merge::merge(answers, false),
             scope,
@@ -241,7 +243,7 @@ impl Accounts {
             everywhere.entry(at.clone()).or_default();
         }
         let (answers, failed) = self.ask(&everywhere, Some(targets)).await;
-        let (answers, conflicted) = without_conflicts(answers, self);
+        let (mut answers, conflicted) = without_conflicts(answers, self);
         let failed: Vec<FailedAccount> = failed.into_iter().chain(conflicted).collect();
         if !failed.is_empty() {
             return Err(AccountsFailed {
@@ -249,7 +251,49 @@ impl Accounts {
                 failed,
             });
         }
-        Ok(merge::merge(answers, true))
+        let confirmations = self.confirm_absences(&mut answers).await;
+        Ok(merge::merge(
+            answers.into_iter().chain(confirmations).collect(),
+            true,
+        ))
+    }
+
+    /// A key's id its place reports absent (a group deleted, an instance terminated) may still
+    /// be another place's: ask the other served places about it too, so absence means absent
+    /// everywhere. Costs reads only when something is absent. When a place cannot answer, or
+    /// its answer conflicts, the absence is taken back (unknown: the planner keeps what it
+    /// allows).
+    async fn confirm_absences(&self, answers: &mut [Answer]) -> Vec<Answer> {
+        let mut asks: Asked = BTreeMap::new();
+        for answer in answers.iter() {
+            let absent = merge::absent_keys(answer);
+            for at in self.served().filter(|at| **at != answer.place) {
+                let keys = asks.entry(at.clone()).or_default();
+                keys.extend(
+                    absent
+                        .iter()
+                        .filter(|k| !keys.contains(k))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        asks.retain(|_, keys| !keys.is_empty());
+        if asks.is_empty() {
+            return Vec::new();
+        }
+        let (confirmations, failed) = self.ask(&asks, None).await;
+        let mut all: Vec<&Answer> = answers.iter().collect();
+        all.extend(&confirmations);
+        let consistent = failed.is_empty() && merge::conflicts_among(&all).is_empty();
+        if consistent {
+            return confirmations;
+        }
+        let unconfirmed: Vec<ReconcileKey> = asks.into_values().flatten().collect();
+        for answer in answers.iter_mut() {
+            merge::forget_absent(&mut answer.topology, &unconfirmed);
+        }
+        Vec::new()
     }
 
     /// `keys` (and `targets`) of every place in `asked`, concurrently.

@@ -1,0 +1,414 @@
+//! One palosync for several accounts and regions (issue 18), against moto: a central account
+//! with the firewall's own VPC, and a spoke account in two regions whose workload subnets send
+//! their default route to a transit gateway (a configured route target), each read through the
+//! role palosync assumes there. Events are reconciled with the topology of the account and
+//! region they came from; an event from an account not served is skipped with the reason; a
+//! place whose role cannot be assumed fails alone, and keeps the rules it had.
+
+mod support;
+
+use model::PolicyMode;
+use palosync::accounts::{Accounts, Place};
+use palosync::app::{App, TopologySource};
+use palosync::config::{Config, RawSettings};
+use std::collections::BTreeMap;
+use support::*;
+
+const PARTNER: &str = "198.51.100.7";
+const SPOKE_REGIONS: [&str; 2] = ["ap-southeast-6", "ap-southeast-7"];
+
+/// A web server in a spoke VPC whose workload subnet routes through the transit gateway.
+struct Spoke {
+    region: &'static str,
+    ec2: aws_sdk_ec2::Client,
+    transit_gateway: String,
+    web_group: String,
+    web_ip: String,
+}
+
+async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
+    let sdk = testkit::moto_config_in_account(region, account).await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let vpc = testkit::create_vpc(&ec2, cidr).await;
+    let subnet_cidr = cidr.replace(".0.0/16", ".1.0/24");
+    let subnet = testkit::create_subnet(&ec2, &vpc, &subnet_cidr, None).await;
+    let web_group = testkit::create_group(
+        &ec2,
+        &vpc,
+        "web",
+        vec![
+            testkit::tcp(443, 443)
+                .ip_ranges(testkit::cidr("0.0.0.0/0"))
+                .build(),
+        ],
+    )
+    .await;
+    let image = testkit::any_image(&ec2).await;
+    let (_, web_ip) = moto::launch(&ec2, &image, &subnet, &web_group).await;
+    let transit_gateway = ec2
+        .create_transit_gateway()
+        .send()
+        .await
+        .expect("create transit gateway")
+        .transit_gateway()
+        .and_then(|t| t.transit_gateway_id())
+        .expect("transit gateway id")
+        .to_owned();
+    let table = ec2
+        .create_route_table()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .expect("create route table")
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("route table id")
+        .to_owned();
+    ec2.associate_route_table()
+        .route_table_id(&table)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .expect("associate");
+    ec2.create_route()
+        .route_table_id(&table)
+        .destination_cidr_block("0.0.0.0/0")
+        .transit_gateway_id(&transit_gateway)
+        .send()
+        .await
+        .expect("default route to the transit gateway");
+    Spoke {
+        region,
+        ec2,
+        transit_gateway,
+        web_group,
+        web_ip,
+    }
+}
+
+/// The central harness (firewall, its VPC in `central`) and a spoke account in two regions,
+/// palosync serving all three places through the roles it assumes.
+struct Organisation {
+    central: Harness,
+    spokes: Vec<Spoke>,
+    spoke_account: String,
+}
+
+impl Organisation {
+    async fn new(central: &str, spoke_account: &str, mode: PolicyMode) -> Self {
+        let mut harness = Harness::in_account(central, mode).await;
+        let mut spokes = Vec::new();
+        for (region, cidr) in SPOKE_REGIONS
+            .into_iter()
+            .zip(["10.1.0.0/16", "10.2.0.0/16"])
+        {
+            spokes.push(spoke(spoke_account, region, cidr).await);
+        }
+        let config = organisation_config(&harness, central, spoke_account, &spokes, mode);
+        harness.app = app(&harness, config, |_| None).await;
+        Self {
+            central: harness,
+            spokes,
+            spoke_account: spoke_account.to_owned(),
+        }
+    }
+
+    /// An API call in the spoke account and `region`, as the central bus receives it.
+    async fn spoke_event(
+        &mut self,
+        region: &str,
+        event_name: &str,
+        request: serde_json::Value,
+    ) -> (
+        palosync::report::Report,
+        Result<(), palosync::app::AppError>,
+    ) {
+        let account = self.spoke_account.clone();
+        self.event_from(&account, region, event_name, request).await
+    }
+
+    async fn event_from(
+        &mut self,
+        account: &str,
+        region: &str,
+        event_name: &str,
+        request: serde_json::Value,
+    ) -> (
+        palosync::report::Report,
+        Result<(), palosync::app::AppError>,
+    ) {
+        let mut payload = palosync::demo::api_call_event(event_name, "alice", 7, request);
+        payload["account"] = account.into();
+        payload["region"] = region.into();
+        payload["detail"]["recipientAccountId"] = account.into();
+        payload["detail"]["awsRegion"] = region.into();
+        self.central.payload(payload.to_string().as_bytes()).await
+    }
+
+    /// Whether a managed rule allows the partner's tcp `port` to `destination`, asked of the
+    /// firewall itself.
+    async fn allows(&self, destination: &str, port: u16) -> bool {
+        let admin = &self.central.admin;
+        managed_rule_allowing(admin, PARTNER, destination, port, app_id_of(port))
+            .await
+            .is_some()
+    }
+}
+
+fn organisation_config(
+    harness: &Harness,
+    central: &str,
+    spoke_account: &str,
+    spokes: &[Spoke],
+    mode: PolicyMode,
+) -> Config {
+    let regions: Vec<&str> = spokes.iter().map(|s| s.region).collect();
+    let targets: Vec<&str> = spokes.iter().map(|s| s.transit_gateway.as_str()).collect();
+    let mut env: BTreeMap<String, String> = settings_env(&harness.sim, &harness.vpc.firewall)
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    env.insert(
+        "PALOSYNC_ACCOUNTS".into(),
+        format!("{central}:us-east-1, {spoke_account}:{}", regions.join("+")),
+    );
+    env.insert("FIREWALL_ROUTE_TARGETS".into(), targets.join(","));
+    env.insert("AWS_REGION".into(), "us-east-1".into());
+    let mode = match mode {
+        PolicyMode::Addresses => "addresses",
+        PolicyMode::Groups => "groups",
+    };
+    env.insert("PALOSYNC_MODE".into(), mode.into());
+    Config::validate(&RawSettings::from_env_map(&env).0).expect("valid settings")
+}
+
+/// palosync with `config`, every place read through its role; `replace` may swap a place's
+/// inventory (a role that cannot be assumed).
+async fn app(
+    harness: &Harness,
+    config: Config,
+    replace: impl Fn(&model::AccountRegion) -> Option<aws::SdkInventory>,
+) -> App {
+    let options = aws::InventoryOptions::new(aws::ScopeOptions {
+        firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
+        extra_route_targets: config.policy.extra_route_targets.clone(),
+    });
+    let base = testkit::moto_config("us-east-1").await;
+    let mut accounts = Accounts::new(&base, &config.accounts, options).await;
+    accounts.places = accounts
+        .places
+        .into_iter()
+        .map(|place| match replace(&place.at) {
+            Some(inventory) => Place { inventory, ..place },
+            None => place,
+        })
+        .collect();
+    let firewall = palosync::firewall::Firewall::connect_polling(
+        &harness.sim.url(),
+        &config.firewall,
+        panos::ApiKey::new(API_KEY),
+        std::time::Duration::from_millis(20),
+    )
+    .expect("client builds");
+    App::from_parts(
+        config,
+        firewall,
+        TopologySource::Accounts(Box::new(accounts)),
+    )
+}
+
+async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str, mode: PolicyMode) {
+    let mut org = Organisation::new(central, spoke, mode).await;
+    let (report, result) = org.central.sync().await;
+    result.unwrap_or_else(|e| panic!("{mode:?} sync: {e}\n{}", report.to_table()));
+    let central_web = org.central.vpc.web1_ip.clone();
+    for destination in [&central_web, &org.spokes[0].web_ip, &org.spokes[1].web_ip] {
+        assert!(
+            org.allows(destination, 443).await,
+            "{mode:?}: https to {destination}"
+        );
+        assert!(
+            !org.allows(destination, 8443).await,
+            "{mode:?}: 8443 to {destination}"
+        );
+    }
+    assert!(
+        report.accounts_failed.is_empty(),
+        "{:?}",
+        report.accounts_failed
+    );
+
+    // 8443 opened on the web group of the second spoke region: that event's group is read
+    // there, and only there (the other places do not hold it, and must not take it for gone).
+    let second = &org.spokes[1];
+    let request = authorize_partner_8443(&second.ec2, &second.web_group).await;
+    let (second_region, second_ip) = (second.region, second.web_ip.clone());
+    let (report, result) = org
+        .spoke_event(second_region, "AuthorizeSecurityGroupIngress", request)
+        .await;
+    result.unwrap_or_else(|e| panic!("{mode:?} authorize: {e}\n{}", report.to_table()));
+    assert_eq!(
+        report.keys,
+        [model::ReconcileKey::SecurityGroup(
+            org.spokes[1].web_group.as_str().into()
+        )]
+    );
+    assert!(
+        org.allows(&second_ip, 8443).await,
+        "{mode:?}: 8443 now open"
+    );
+    for destination in [&central_web, &org.spokes[0].web_ip] {
+        assert!(
+            org.allows(destination, 443).await,
+            "{mode:?}: {destination} kept"
+        );
+        assert!(
+            !org.allows(destination, 8443).await,
+            "{mode:?}: {destination}"
+        );
+    }
+    eprintln!(
+        "{mode:?} authorize in {second_region}: {:?}",
+        report.aws_calls
+    );
+
+    // The same group id named by an event from the first region is not there: nothing of the
+    // second region's is touched.
+    let request = serde_json::json!({ "groupId": org.spokes[1].web_group });
+    let first_region = org.spokes[0].region;
+    let (report, result) = org
+        .spoke_event(first_region, "RevokeSecurityGroupIngress", request)
+        .await;
+    result.unwrap_or_else(|e| panic!("{mode:?} misplaced event: {e}\n{}", report.to_table()));
+    assert!(
+        org.allows(&second_ip, 8443).await,
+        "{mode:?}: the other region's rule stays"
+    );
+    assert!(org.allows(&second_ip, 443).await);
+}
+
+#[tokio::test]
+async fn events_from_two_accounts_and_two_regions_are_each_read_where_they_came_from() {
+    reconciles_each_place_with_its_own_topology(
+        "100000000061",
+        "100000000062",
+        PolicyMode::Addresses,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn group_mode_reconciles_two_accounts_and_two_regions_too() {
+    reconciles_each_place_with_its_own_topology("100000000063", "100000000064", PolicyMode::Groups)
+        .await;
+}
+
+#[tokio::test]
+async fn an_event_from_an_account_not_served_is_skipped_with_the_reason() {
+    let mut org = Organisation::new("100000000065", "100000000066", PolicyMode::Addresses).await;
+    org.central.sync().await.1.expect("sync");
+    let before = org.central.managed_rules().await;
+    let request = serde_json::json!({ "instancesSet": { "items": [{ "instanceId": "i-0123456789abcdef0" }] } });
+    let (report, result) = org
+        .event_from("100000000069", "us-east-1", "StartInstances", request)
+        .await;
+    result.expect("a skip is not a failure");
+    assert!(report.keys.is_empty(), "{:?}", report.keys);
+    let reasons: Vec<String> = report
+        .skipped_events
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].contains("100000000069"), "{reasons:?}");
+    // A served account in a region not served for it: skipped too.
+    let request = serde_json::json!({ "groupId": org.spokes[0].web_group });
+    let (report, _) = org
+        .event_from(
+            &org.spoke_account.clone(),
+            "eu-west-1",
+            "RevokeSecurityGroupIngress",
+            request,
+        )
+        .await;
+    assert!(report.keys.is_empty(), "{:?}", report.keys);
+    assert!(
+        report.skipped_events[0].to_string().contains("eu-west-1"),
+        "{:?}",
+        report.skipped_events
+    );
+    assert_eq!(org.central.managed_rules().await, before);
+}
+
+#[tokio::test]
+async fn a_role_that_cannot_be_assumed_fails_that_place_only_and_keeps_its_rules() {
+    let mut org = Organisation::new("100000000067", "100000000068", PolicyMode::Addresses).await;
+    org.central
+        .sync()
+        .await
+        .1
+        .expect("first sync, every role assumed");
+    let broken = model::AccountRegion::new("100000000068", SPOKE_REGIONS[1]);
+
+    // moto lets any role be assumed ("the role does not need to exist"), so the refusal is
+    // made real the other way: STS is unreachable for that place's role (nothing listens on
+    // port 9), while its EC2 calls would still reach moto.
+    let dead_sts = aws::config_for(
+        &testkit::moto_config("us-east-1").await,
+        SPOKE_REGIONS[1],
+        None,
+    )
+    .await
+    .to_builder()
+    .endpoint_url("http://127.0.0.1:9")
+    .build();
+    let role = format!("arn:aws:iam::{}:role/palosync-reader", broken.account);
+    let through_dead_sts = aws::config_for(&dead_sts, SPOKE_REGIONS[1], Some(&role))
+        .await
+        .to_builder()
+        .endpoint_url(testkit::moto_endpoint())
+        .build();
+    let config = org.central.app.config.clone();
+    let options = aws::InventoryOptions::new(aws::ScopeOptions {
+        firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
+        extra_route_targets: config.policy.extra_route_targets.clone(),
+    });
+    org.central.app = app(&org.central, config, |at| {
+        (at == &broken).then(|| aws::SdkInventory::new(&through_dead_sts, options.clone()))
+    })
+    .await;
+
+    // 8443 opened in the central account and in the broken place; a full sync follows.
+    let central_group = org.central.vpc.web_group.clone();
+    authorize_partner_8443(&org.central.ec2, &central_group).await;
+    let second = &org.spokes[1];
+    authorize_partner_8443(&second.ec2, &second.web_group).await;
+    let (second_ip, first_ip) = (second.web_ip.clone(), org.spokes[0].web_ip.clone());
+    let (report, result) = org.central.sync().await;
+    let error = result.expect_err("the broken place fails the run");
+    assert_eq!(error.error_type(), "AccountsFailed", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("100000000068 in ap-southeast-7"),
+        "{message}"
+    );
+    assert!(message.contains(&role), "{message}");
+    assert_eq!(
+        report.accounts_failed.len(),
+        1,
+        "{:?}",
+        report.accounts_failed
+    );
+
+    // The others were reconciled: the central account's 8443 is open.
+    let central_web = org.central.vpc.web1_ip.clone();
+    assert!(org.allows(&central_web, 8443).await, "central reconciled");
+    assert!(org.allows(&first_ip, 443).await, "first spoke region kept");
+    // The broken place's rules are kept as they were (unknown is not gone), and its new
+    // permission waits for the retry.
+    assert!(
+        org.allows(&second_ip, 443).await,
+        "the unread place keeps https"
+    );
+    assert!(!org.allows(&second_ip, 8443).await, "not read, not added");
+}

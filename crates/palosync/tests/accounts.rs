@@ -23,6 +23,7 @@ struct Spoke {
     ec2: aws_sdk_ec2::Client,
     transit_gateway: String,
     web_group: String,
+    web: String,
     web_ip: String,
 }
 
@@ -44,7 +45,7 @@ async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
     )
     .await;
     let image = testkit::any_image(&ec2).await;
-    let (_, web_ip) = moto::launch(&ec2, &image, &subnet, &web_group).await;
+    let (web, web_ip) = moto::launch(&ec2, &image, &subnet, &web_group).await;
     let transit_gateway = ec2
         .create_transit_gateway()
         .send()
@@ -82,6 +83,7 @@ async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
         ec2,
         transit_gateway,
         web_group,
+        web,
         web_ip,
     }
 }
@@ -143,6 +145,16 @@ impl Organisation {
         payload["detail"]["recipientAccountId"] = account.into();
         payload["detail"]["awsRegion"] = region.into();
         self.central.payload(payload.to_string().as_bytes()).await
+    }
+
+    /// Each `(port, allowed)` to each destination, asked of the firewall itself.
+    async fn assert_flows(&self, destinations: &[&String], flows: &[(u16, bool)], step: &str) {
+        for destination in destinations {
+            for &(port, allowed) in flows {
+                let answer = self.allows(destination, port).await;
+                assert_eq!(answer, allowed, "{step}: {PARTNER} -> {destination}:{port}");
+            }
+        }
     }
 
     /// Whether a managed rule allows the partner's tcp `port` to `destination`, asked of the
@@ -222,16 +234,9 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
     let (report, result) = org.central.sync().await;
     result.unwrap_or_else(|e| panic!("{mode:?} sync: {e}\n{}", report.to_table()));
     let central_web = org.central.vpc.web1_ip.clone();
-    for destination in [&central_web, &org.spokes[0].web_ip, &org.spokes[1].web_ip] {
-        assert!(
-            org.allows(destination, 443).await,
-            "{mode:?}: https to {destination}"
-        );
-        assert!(
-            !org.allows(destination, 8443).await,
-            "{mode:?}: 8443 to {destination}"
-        );
-    }
+    let everywhere = [&central_web, &org.spokes[0].web_ip, &org.spokes[1].web_ip];
+    org.assert_flows(&everywhere, &[(443, true), (8443, false)], "sync")
+        .await;
     assert!(
         report.accounts_failed.is_empty(),
         "{:?}",
@@ -253,20 +258,11 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
             org.spokes[1].web_group.as_str().into()
         )]
     );
-    assert!(
-        org.allows(&second_ip, 8443).await,
-        "{mode:?}: 8443 now open"
-    );
-    for destination in [&central_web, &org.spokes[0].web_ip] {
-        assert!(
-            org.allows(destination, 443).await,
-            "{mode:?}: {destination} kept"
-        );
-        assert!(
-            !org.allows(destination, 8443).await,
-            "{mode:?}: {destination}"
-        );
-    }
+    org.assert_flows(&[&second_ip], &[(443, true), (8443, true)], "authorized")
+        .await;
+    let others = [&central_web, &org.spokes[0].web_ip];
+    org.assert_flows(&others, &[(443, true), (8443, false)], "elsewhere")
+        .await;
     eprintln!(
         "{mode:?} authorize in {second_region}: {:?}",
         report.aws_calls
@@ -285,6 +281,28 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
         "{mode:?}: the other region's rule stays"
     );
     assert!(org.allows(&second_ip, 443).await);
+
+    // The first region's web server stops: its allowances go, nobody else's.
+    let first = &org.spokes[0];
+    first
+        .ec2
+        .stop_instances()
+        .instance_ids(&first.web)
+        .send()
+        .await
+        .expect("stop in moto");
+    let request = serde_json::json!({ "instancesSet": { "items": [{ "instanceId": first.web }] } });
+    let first_ip = first.web_ip.clone();
+    let (report, result) = org
+        .spoke_event(first_region, "StopInstances", request)
+        .await;
+    result.unwrap_or_else(|e| panic!("{mode:?} stop: {e}\n{}", report.to_table()));
+    org.assert_flows(&[&first_ip], &[(443, false)], "stopped")
+        .await;
+    org.assert_flows(&[&central_web, &second_ip], &[(443, true)], "running")
+        .await;
+    org.assert_flows(&[&second_ip], &[(8443, true)], "running")
+        .await;
 }
 
 #[tokio::test]

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Lint the SAM template: zero errors, zero warnings, zero informational findings.
+# Lint the deployment templates: zero errors, zero warnings, zero informational findings.
 #
 #   deploy/lint.sh [PYTHON]
 #
 # PYTHON is the interpreter of a venv holding the pinned tools (cfn-lint==1.58.0,
 # aws-sam-translator==1.115.0); without it, the interpreter of the `cfn-lint` found on PATH.
-# Two passes:
+# Four passes:
 #   1. cfn-lint on deploy/template.yaml itself (SAM resource schemas, parameters, conditions);
 #   2. the AWS SAM translator expands the template offline (deploy/sam-expand.py), and cfn-lint
-#      checks every generated CloudFormation resource (function, event source mapping, ...).
+#      checks every generated CloudFormation resource (function, event source mapping, ...);
+#   3. cfn-lint on deploy/member.yaml (plain CloudFormation, the member accounts' stack set);
+#   4. every EventBridge rule of both templates has its default-bus rule's event pattern
+#      (deploy/same-patterns.py).
 # Any finding fails the script. Suppressions, if ever needed, live in the template next to the
 # resource they concern, with the reason.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 template="$here/template.yaml"
+member="$here/member.yaml"
 
 python="${1:-}"
 if [ -z "$python" ]; then
@@ -48,4 +52,10 @@ echo "==> SAM transform, then cfn-lint on the expanded template" >&2
 "$python" "$here/sam-expand.py" "$template" >"$expanded/template.json"
 lint "$expanded/template.json"
 
-echo "==> template clean" >&2
+echo "==> cfn-lint deploy/member.yaml" >&2
+lint "$member"
+
+echo "==> the same event patterns on every bus (deploy/same-patterns.py)" >&2
+"$python" "$here/same-patterns.py" "$template" "$member"
+
+echo "==> templates clean" >&2

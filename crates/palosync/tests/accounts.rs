@@ -7,6 +7,8 @@
 
 mod support;
 
+use support::runtime_api::{Outcome, RuntimeApi};
+
 use model::PolicyMode;
 use palosync::accounts::{Accounts, Place};
 use palosync::app::{App, TopologySource};
@@ -45,7 +47,7 @@ async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
     )
     .await;
     let image = testkit::any_image(&ec2).await;
-    let (web, web_ip) = moto::launch(&ec2, &image, &subnet, &web_group).await;
+    let (web, _, web_ip) = moto::launch_with_interface(&ec2, &image, &subnet, &web_group).await;
     let transit_gateway = ec2
         .create_transit_gateway()
         .send()
@@ -93,6 +95,7 @@ async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
 struct Organisation {
     central: Harness,
     spokes: Vec<Spoke>,
+    central_account: String,
     spoke_account: String,
 }
 
@@ -111,6 +114,7 @@ impl Organisation {
         Self {
             central: harness,
             spokes,
+            central_account: central.to_owned(),
             spoke_account: spoke_account.to_owned(),
         }
     }
@@ -129,6 +133,21 @@ impl Organisation {
         self.event_from(&account, region, event_name, request).await
     }
 
+    /// The API call as the central bus delivers it.
+    fn payload(
+        account: &str,
+        region: &str,
+        event_name: &str,
+        request: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut payload = palosync::demo::api_call_event(event_name, "alice", 7, request);
+        payload["account"] = account.into();
+        payload["region"] = region.into();
+        payload["detail"]["recipientAccountId"] = account.into();
+        payload["detail"]["awsRegion"] = region.into();
+        payload
+    }
+
     async fn event_from(
         &mut self,
         account: &str,
@@ -139,11 +158,7 @@ impl Organisation {
         palosync::report::Report,
         Result<(), palosync::app::AppError>,
     ) {
-        let mut payload = palosync::demo::api_call_event(event_name, "alice", 7, request);
-        payload["account"] = account.into();
-        payload["region"] = region.into();
-        payload["detail"]["recipientAccountId"] = account.into();
-        payload["detail"]["awsRegion"] = region.into();
+        let payload = Self::payload(account, region, event_name, request);
         self.central.payload(payload.to_string().as_bytes()).await
     }
 
@@ -167,13 +182,15 @@ impl Organisation {
     }
 }
 
-fn organisation_config(
+/// The deployment's environment: the test firewall's settings, the three places, the transit
+/// gateways as route targets.
+fn organisation_env(
     harness: &Harness,
     central: &str,
     spoke_account: &str,
     spokes: &[Spoke],
     mode: PolicyMode,
-) -> Config {
+) -> BTreeMap<String, String> {
     let regions: Vec<&str> = spokes.iter().map(|s| s.region).collect();
     let targets: Vec<&str> = spokes.iter().map(|s| s.transit_gateway.as_str()).collect();
     let mut env: BTreeMap<String, String> = settings_env(&harness.sim, &harness.vpc.firewall)
@@ -191,6 +208,17 @@ fn organisation_config(
         PolicyMode::Groups => "groups",
     };
     env.insert("PALOSYNC_MODE".into(), mode.into());
+    env
+}
+
+fn organisation_config(
+    harness: &Harness,
+    central: &str,
+    spoke_account: &str,
+    spokes: &[Spoke],
+    mode: PolicyMode,
+) -> Config {
+    let env = organisation_env(harness, central, spoke_account, spokes, mode);
     Config::validate(&RawSettings::from_env_map(&env).0).expect("valid settings")
 }
 
@@ -302,6 +330,57 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
     org.assert_flows(&[&central_web, &second_ip], &[(443, true)], "running")
         .await;
     org.assert_flows(&[&second_ip], &[(8443, true)], "running")
+        .await;
+
+    // The second region's server moves to a group that opens nothing, and then the old group
+    // changes: its rules point at an interface the group's read no longer holds, which is
+    // read again in every served place before they are removed.
+    let second = &org.spokes[1];
+    let vpc = second
+        .ec2
+        .describe_security_groups()
+        .group_ids(&second.web_group)
+        .send()
+        .await
+        .expect("describe")
+        .security_groups()[0]
+        .vpc_id()
+        .expect("vpc")
+        .to_owned();
+    let closed = testkit::create_group(&second.ec2, &vpc, "closed", vec![]).await;
+    let eni = moto::interfaces_of(&second.ec2, &second.web)
+        .await
+        .remove(0);
+    second
+        .ec2
+        .modify_network_interface_attribute()
+        .network_interface_id(&eni)
+        .groups(&closed)
+        .send()
+        .await
+        .expect("regroup in moto");
+    let request = serde_json::json!({ "groupId": second.web_group });
+    let second_region = second.region;
+    let (report, result) = org
+        .spoke_event(second_region, "RevokeSecurityGroupIngress", request)
+        .await;
+    result.unwrap_or_else(|e| panic!("{mode:?} regrouped: {e}\n{}", report.to_table()));
+    if mode == PolicyMode::Addresses {
+        assert!(report.claimed_targets.is_some(), "{}", report.to_table());
+        org.assert_flows(&[&second_ip], &[(443, false), (8443, false)], "regrouped")
+            .await;
+    }
+    // Group mode keeps the member it did not read (unknown is not gone) until the
+    // interface's own event, which comes next either way.
+    let request = serde_json::json!({ "networkInterfaceId": eni,
+        "groupSet": { "items": [{ "groupId": closed }] } });
+    let (report, result) = org
+        .spoke_event(second_region, "ModifyNetworkInterfaceAttribute", request)
+        .await;
+    result.unwrap_or_else(|e| panic!("{mode:?} instance regrouped: {e}\n{}", report.to_table()));
+    org.assert_flows(&[&second_ip], &[(443, false), (8443, false)], "regrouped")
+        .await;
+    org.assert_flows(&[&central_web], &[(443, true)], "untouched")
         .await;
 }
 
@@ -429,4 +508,71 @@ async fn a_role_that_cannot_be_assumed_fails_that_place_only_and_keeps_its_rules
         "the unread place keeps https"
     );
     assert!(!org.allows(&second_ip, 8443).await, "not read, not added");
+}
+
+/// The real binary as Lambda runs it, configured only by its environment: it assumes the
+/// member role of each place (moto's STS), reads the spoke region the event names, and skips an
+/// account it does not serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lambda_binary_serves_the_accounts_its_environment_lists() {
+    let org = Organisation::new("100000000071", "100000000072", PolicyMode::Addresses).await;
+    let env = organisation_env(
+        &org.central,
+        &org.central_account,
+        &org.spoke_account,
+        &org.spokes,
+        PolicyMode::Addresses,
+    );
+    let api = RuntimeApi::start();
+    let mut function = palosync_command(&org.central.sim, &org.central.vpc.firewall)
+        .envs(env)
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "palosync")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", testkit::moto_endpoint())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("palosync starts");
+    let answer = |payload: serde_json::Value| {
+        let id = api.invoke(payload.to_string().as_bytes());
+        tokio::task::block_in_place(|| api.outcome(&id, std::time::Duration::from_secs(60)))
+    };
+
+    let second = &org.spokes[1];
+    let request = authorize_partner_8443(&second.ec2, &second.web_group).await;
+    let event = Organisation::payload(
+        &org.spoke_account,
+        second.region,
+        "AuthorizeSecurityGroupIngress",
+        request,
+    );
+    let Outcome::Response(reply) = answer(event) else {
+        panic!("the spoke's event failed");
+    };
+    assert_eq!(reply["keys"], 1, "{reply}");
+    assert_eq!(reply["commit"]["result"], "committed", "{reply}");
+    assert!(org.allows(&second.web_ip, 443).await, "{reply}");
+    assert!(org.allows(&second.web_ip, 8443).await, "{reply}");
+    assert!(
+        !org.allows(&org.spokes[0].web_ip, 443).await,
+        "not asked yet"
+    );
+
+    let request = serde_json::json!({ "groupId": org.spokes[0].web_group });
+    let event = Organisation::payload(
+        "100000000079",
+        "us-east-1",
+        "RevokeSecurityGroupIngress",
+        request,
+    );
+    let Outcome::Response(reply) = answer(event) else {
+        panic!("a skip is not a failure");
+    };
+    assert_eq!(reply["keys"], 0, "{reply}");
+    let _ = function.kill();
+    let _ = function.wait();
 }

@@ -89,10 +89,14 @@ pub(crate) fn conflicts_among(answers: &[&Answer]) -> Vec<Conflict> {
         for eni in &answer.topology.network_interfaces {
             for address in planner::scope::all_addresses(eni) {
                 match holders.get(&address) {
-                    Some(&(other, holder)) if holder != eni.id.as_str() => found.push(Conflict {
-                        places: [answers[other].place.clone(), answer.place.clone()],
-                        what: format!("address {address} ({holder} and {})", eni.id),
-                    }),
+                    Some(&(other, holder))
+                        if holder != eni.id.as_str() && answers[other].place != answer.place =>
+                    {
+                        found.push(Conflict {
+                            places: [answers[other].place.clone(), answer.place.clone()],
+                            what: format!("address {address} ({holder} and {})", eni.id),
+                        })
+                    }
                     Some(_) => {}
                     None => {
                         holders.insert(address, (index, eni.id.as_str()));

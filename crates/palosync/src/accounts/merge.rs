@@ -318,3 +318,117 @@ fn sort(t: &mut Topology) {
     t.security_groups.sort_by(|a, b| a.id.cmp(&b.id));
     t.prefix_lists.sort_by(|a, b| a.id.cmp(&b.id));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{Instance, InstanceState, NetworkInterface};
+
+    fn at(region: &str) -> AccountRegion {
+        AccountRegion::new("111111111111", region)
+    }
+
+    fn eni(id: &str, address: &str) -> NetworkInterface {
+        NetworkInterface {
+            id: id.into(),
+            vpc_id: "vpc-1".into(),
+            subnet_id: "subnet-1".into(),
+            attachment: None,
+            private_ipv4: vec![address.parse().unwrap()],
+            ipv6: vec![],
+            security_groups: vec![],
+        }
+    }
+
+    fn answer(region: &str, keys: Vec<ReconcileKey>, topology: Topology) -> Answer {
+        Answer {
+            place: at(region),
+            keys,
+            topology,
+        }
+    }
+
+    #[test]
+    fn one_address_on_interfaces_of_two_places_conflicts_and_the_same_object_does_not() {
+        let a = Topology {
+            network_interfaces: vec![eni("eni-a", "10.0.0.5")],
+            ..Topology::default()
+        };
+        let b = Topology {
+            network_interfaces: vec![eni("eni-b", "10.0.0.5")],
+            ..Topology::default()
+        };
+        let found = conflicts(&[answer("r-1", vec![], a.clone()), answer("r-2", vec![], b)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].what.contains("10.0.0.5"), "{found:?}");
+        // A VPC shared through RAM reads the same in both places: one object.
+        assert!(
+            conflicts(&[answer("r-1", vec![], a.clone()), answer("r-2", vec![], a)]).is_empty()
+        );
+    }
+
+    #[test]
+    fn an_id_read_differently_in_two_places_conflicts() {
+        let instance = |state| Topology {
+            instances: vec![Instance {
+                id: "i-1".into(),
+                state,
+                vpc_id: None,
+            }],
+            ..Topology::default()
+        };
+        let found = conflicts(&[
+            answer("r-1", vec![], instance(InstanceState::Running)),
+            answer("r-2", vec![], instance(InstanceState::Stopped)),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn absence_is_kept_only_from_the_keys_own_place_or_from_every_place() {
+        let gone = |absent: &str| Topology {
+            absent_instances: vec![absent.into()],
+            absent_addresses: vec!["10.0.0.9".parse().unwrap()],
+            ..Topology::default()
+        };
+        let key = ReconcileKey::Instance("i-1".into());
+        // Its own place says it is gone: gone. A target absent in one of two places: unknown.
+        let merged = merge(
+            vec![
+                answer("r-1", vec![key.clone()], gone("i-1")),
+                answer("r-2", vec![], Topology::default()),
+            ],
+            true,
+        );
+        assert_eq!(merged.absent_instances, vec![model::InstanceId::new("i-1")]);
+        assert!(merged.absent_addresses.is_empty());
+        // Absent where it was only a target, present elsewhere: not absent.
+        let present = Topology {
+            instances: vec![Instance {
+                id: "i-2".into(),
+                state: InstanceState::Running,
+                vpc_id: None,
+            }],
+            ..Topology::default()
+        };
+        let merged = merge(
+            vec![
+                answer("r-1", vec![], gone("i-2")),
+                answer("r-2", vec![], present),
+            ],
+            true,
+        );
+        assert!(merged.absent_instances.is_empty());
+        // Every place asked, none has it: gone; not every place asked: unknown.
+        let both = || {
+            vec![
+                answer("r-1", vec![], gone("i-3")),
+                answer("r-2", vec![], gone("i-3")),
+            ]
+        };
+        let merged = merge(both(), true);
+        assert_eq!(merged.absent_instances, vec![model::InstanceId::new("i-3")]);
+        assert_eq!(merged.absent_addresses.len(), 1);
+        assert!(merge(both(), false).absent_addresses.is_empty());
+    }
+}

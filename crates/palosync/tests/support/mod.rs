@@ -81,6 +81,7 @@ pub fn candidate_rule_names(sim: &RunningSimulator) -> Vec<String> {
 }
 
 pub mod moto;
+pub mod organisation;
 
 use palosync::app::{App, AppError, TopologySource, Work};
 use palosync::config::{Config, RawSettings};

@@ -6,6 +6,7 @@
 //! layers above (events, inventory, planner, executor) can agree on types without depending on
 //! each other.
 
+pub mod endpoint;
 pub mod ids;
 pub mod protocol;
 pub mod provenance;
@@ -13,6 +14,7 @@ pub mod scope;
 pub mod settings;
 pub mod topology;
 
+pub use endpoint::VpcEndpoint;
 pub use ids::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, PrefixListId, RouteTableId, SubnetId,
     VpcId,

@@ -7,6 +7,7 @@
 
 mod calls;
 mod convert;
+mod endpoints;
 mod fleet;
 mod source;
 

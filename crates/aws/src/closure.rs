@@ -18,7 +18,7 @@ use crate::source::{
 use model::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, ManagedPrefixList, NetworkInterface,
     PrefixListId, ReadTargets, ReconcileKey, RouteTable, RouteTableId, SecurityGroup, Subnet,
-    Topology, Vpc, VpcId,
+    Topology, Vpc, VpcEndpoint, VpcId,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -167,6 +167,8 @@ pub(crate) async fn resolve<S: TopologySource>(
     let prefix_lists = read_prefix_lists(source, &wanted, &found).await?;
     let (vpcs, subnets) =
         read_vpcs(source, &wanted, &mut found, &firewall_enis, &whole_vpcs).await?;
+    let (vpc_endpoints, absent_vpc_endpoints) =
+        read_gwlb_endpoints(source, &found.route_tables).await?;
 
     let absent_instances = wanted
         .instances
@@ -200,6 +202,8 @@ pub(crate) async fn resolve<S: TopologySource>(
         network_interfaces: found.enis.into_values().collect(),
         security_groups: found.groups.into_values().collect(),
         prefix_lists,
+        vpc_endpoints,
+        absent_vpc_endpoints,
         absent_instances,
         absent_security_groups,
         absent_network_interfaces,
@@ -274,11 +278,13 @@ async fn whole_vpcs<S: TopologySource>(
     }
     let tables = source.route_tables(RouteTableQuery::All).await?;
     found.all_route_tables = true;
+    // A route to a Gateway Load Balancer endpoint may lead to the firewall: which endpoint
+    // services do is the planner's to decide (PALOSYNC_GWLB_SERVICES), so such VPCs are read.
     let through_firewall = |table: &RouteTable| {
-        table
-            .routes
-            .iter()
-            .any(|route| normalize::targets_firewall(&route.targets, options, firewall_enis))
+        table.routes.iter().any(|route| {
+            normalize::targets_firewall(&route.targets, options, firewall_enis)
+                || normalize::gwlb_endpoint_targets(route).next().is_some()
+        })
     };
     for table in &tables {
         let covered = match (coverage, &options.firewall_instance_id) {
@@ -464,4 +470,35 @@ async fn read_vpcs<S: TopologySource>(
         .filter(|s| whole_vpcs.contains(&s.vpc_id) || used_subnets.contains(&s.id))
         .collect();
     Ok((vpcs, subnets))
+}
+
+/// The Gateway Load Balancer endpoints that the tables' routes name, read by VPC in one
+/// batched query, and the named ones AWS no longer knows (deleted: their routes lead nowhere).
+/// No query when no route names one.
+async fn read_gwlb_endpoints<S: TopologySource>(
+    source: &S,
+    tables: &BTreeMap<RouteTableId, RouteTable>,
+) -> Result<(Vec<VpcEndpoint>, Vec<String>), InventoryError> {
+    let named: BTreeSet<(&VpcId, &str)> = tables
+        .values()
+        .flat_map(|table| {
+            let endpoints = table
+                .routes
+                .iter()
+                .flat_map(normalize::gwlb_endpoint_targets);
+            endpoints.map(move |id| (&table.vpc_id, id))
+        })
+        .collect();
+    if named.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let vpcs: BTreeSet<VpcId> = named.iter().map(|(vpc, _)| (*vpc).clone()).collect();
+    let vpcs: Vec<VpcId> = vpcs.into_iter().collect();
+    let endpoints = source.gwlb_endpoints(&vpcs).await?;
+    let absent = named
+        .iter()
+        .filter(|(_, id)| !endpoints.iter().any(|e| e.id == *id))
+        .map(|(_, id)| (*id).to_owned())
+        .collect();
+    Ok((endpoints, absent))
 }

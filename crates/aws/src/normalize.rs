@@ -6,7 +6,7 @@
 //! here adds or drops a source, an address or a route: the form changes, never the meaning.
 
 use crate::source::ScopeOptions;
-use model::{EniId, IngressPermission, RouteDestination, RouteTargets, Topology};
+use model::{EniId, IngressPermission, Route, RouteDestination, RouteTargets, Topology};
 use std::collections::BTreeSet;
 
 /// Whether a route's target is the firewall: the instance, one of its interfaces (moto shows
@@ -28,6 +28,17 @@ pub fn targets_firewall(
         .ids()
         .any(|id| options.extra_route_targets.iter().any(|extra| extra == id));
     by_instance || by_interface || by_extra
+}
+
+/// The Gateway Load Balancer endpoints a route names. A `vpce-…` target of a CIDR route is
+/// always one: gateway endpoints (S3, DynamoDB) route prefix lists, interface endpoints are
+/// never route targets.
+pub(crate) fn gwlb_endpoint_targets(route: &Route) -> impl Iterator<Item = &str> {
+    let cidr = matches!(route.destination, RouteDestination::Cidr(_));
+    route
+        .targets
+        .ids()
+        .filter(move |id| cidr && id.starts_with("vpce-"))
 }
 
 /// Fill `instance_id` on routes to an interface attached to an instance the topology knows.
@@ -77,6 +88,12 @@ pub(crate) fn sort(topology: &mut Topology) {
     for group in &mut topology.security_groups {
         group.ingress = merge_permissions(std::mem::take(&mut group.ingress));
     }
+    topology.vpc_endpoints.sort_by(|a, b| a.id.cmp(&b.id));
+    for endpoint in &mut topology.vpc_endpoints {
+        endpoint.subnet_ids.sort();
+    }
+    topology.absent_vpc_endpoints.sort();
+    topology.absent_vpc_endpoints.dedup();
     topology.prefix_lists.sort_by(|a, b| a.id.cmp(&b.id));
     for list in &mut topology.prefix_lists {
         list.entries.sort_by_key(|a| a.cidr);

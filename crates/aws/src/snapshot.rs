@@ -14,7 +14,7 @@ use crate::source::{
 };
 use model::{
     Instance, InstanceId, ManagedPrefixList, NetworkInterface, PrefixListId, ReadTargets,
-    ReconcileKey, RouteTable, SecurityGroup, Subnet, Topology, Vpc, VpcId,
+    ReconcileKey, RouteTable, SecurityGroup, Subnet, Topology, Vpc, VpcEndpoint, VpcId,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -214,6 +214,10 @@ impl TopologySource for SnapshotSource {
             GroupQuery::All => true,
             GroupQuery::Ids(ids) => ids.contains(&group.id),
         })
+    }
+
+    async fn gwlb_endpoints(&self, vpcs: &[VpcId]) -> Result<Vec<VpcEndpoint>, InventoryError> {
+        select(&self.topology.vpc_endpoints, |e| vpcs.contains(&e.vpc_id))
     }
 
     async fn prefix_lists(

@@ -8,7 +8,7 @@
 use crate::error::InventoryError;
 use model::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, ManagedPrefixList, NetworkInterface,
-    PrefixListId, RouteTable, RouteTableId, SecurityGroup, Subnet, Vpc, VpcId,
+    PrefixListId, RouteTable, RouteTableId, SecurityGroup, Subnet, Vpc, VpcEndpoint, VpcId,
 };
 use std::future::Future;
 
@@ -94,6 +94,8 @@ pub(crate) trait TopologySource: Sync {
         &self,
         query: GroupQuery<'_>,
     ) -> impl Future<Output = Read<SecurityGroup>> + Send;
+    /// The Gateway Load Balancer endpoints of these VPCs that still carry traffic.
+    fn gwlb_endpoints(&self, vpcs: &[VpcId]) -> impl Future<Output = Read<VpcEndpoint>> + Send;
     /// The lists with their entries.
     fn prefix_lists(
         &self,

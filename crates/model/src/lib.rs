@@ -7,6 +7,7 @@
 //! each other.
 
 pub mod account;
+pub mod endpoint;
 pub mod ids;
 pub mod protocol;
 pub mod provenance;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod topology;
 
 pub use account::AccountRegion;
+pub use endpoint::VpcEndpoint;
 pub use ids::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, PrefixListId, RouteTableId, SubnetId,
     VpcId,

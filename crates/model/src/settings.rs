@@ -19,6 +19,11 @@ pub struct Settings {
     pub firewall_instance_id: InstanceId,
     /// Extra route targets that also mean "through the firewall": ENI ids, GWLB endpoint ids.
     pub extra_route_targets: Vec<String>,
+    /// Gateway Load Balancer endpoint services (`vpce-svc-…`) whose endpoints lead to the
+    /// firewall (`PALOSYNC_GWLB_SERVICES`): a route to any endpoint of one of them means
+    /// "through the firewall".
+    #[serde(default)]
+    pub gwlb_services: Vec<String>,
     /// Managed rules sit directly above this rule (`pa_bottom_rule`).
     pub bottom_rule: String,
     /// Source zone of managed rules (`pa_zone_untrust`).
@@ -82,6 +87,14 @@ pub enum SettingsError {
         value: String,
         limit: String,
     },
+    #[error(
+        "{setting} {value:?} is not an endpoint service id (vpce-svc-…) nor a service name \
+         (com.amazonaws.vpce.<region>.vpce-svc-…)"
+    )]
+    NotAnEndpointService {
+        setting: &'static str,
+        value: String,
+    },
     #[error("{setting} {value:?} is not an instance id (i-…)")]
     NotAnInstanceId {
         setting: &'static str,
@@ -107,6 +120,7 @@ impl Settings {
         Ok(Self {
             firewall_instance_id: InstanceId::new(firewall_instance_id),
             extra_route_targets: Vec::new(),
+            gwlb_services: Vec::new(),
             bottom_rule: panos_name("PANOS_BOTTOM_RULE", bottom_rule)?,
             untrust_zone: panos_name("PANOS_UNTRUST_ZONE", untrust_zone)?,
             trust_zone: panos_name("PANOS_TRUST_ZONE", trust_zone)?,
@@ -190,6 +204,24 @@ impl Settings {
         self.extra_route_targets = targets.into_iter().map(|t| t.trim().to_owned()).collect();
         Ok(self)
     }
+
+    /// Endpoint service ids (`vpce-svc-…`) or full service names, kept as ids, each once.
+    pub fn with_gwlb_services(mut self, services: Vec<String>) -> Result<Self, SettingsError> {
+        let mut ids: Vec<String> = Vec::with_capacity(services.len());
+        for service in &services {
+            let id = crate::endpoint::service_id(service).ok_or_else(|| {
+                SettingsError::NotAnEndpointService {
+                    setting: "PALOSYNC_GWLB_SERVICES",
+                    value: service.clone(),
+                }
+            })?;
+            if !ids.iter().any(|known| known == id) {
+                ids.push(id.to_owned());
+            }
+        }
+        self.gwlb_services = ids;
+        Ok(self)
+    }
 }
 
 fn panos_name(setting: &'static str, value: &str) -> Result<String, SettingsError> {
@@ -232,6 +264,27 @@ mod tests {
             Settings::new("i-1", &long, "u", "t"),
             Err(SettingsError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn gwlb_services_are_kept_as_ids_once() {
+        let s = Settings::new("i-1", "b", "u", "t")
+            .unwrap()
+            .with_gwlb_services(vec![
+                "vpce-svc-0abc".into(),
+                "com.amazonaws.vpce.us-east-1.vpce-svc-0abc".into(),
+                "vpce-svc-0def".into(),
+            ])
+            .unwrap();
+        assert_eq!(s.gwlb_services, ["vpce-svc-0abc", "vpce-svc-0def"]);
+        let err = Settings::new("i-1", "b", "u", "t")
+            .unwrap()
+            .with_gwlb_services(vec!["vpce-0abc".into()])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("PALOSYNC_GWLB_SERVICES \"vpce-0abc\"")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! topology may be partial (only what one event's scope needs); `absent_*` lists what was asked
 //! for and no longer exists, so "deleted" is never confused with "not read".
 
+use crate::endpoint::VpcEndpoint;
 use crate::ids::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, PrefixListId, RouteTableId, SubnetId,
     VpcId,
@@ -24,6 +25,13 @@ pub struct Topology {
     pub network_interfaces: Vec<NetworkInterface>,
     pub security_groups: Vec<SecurityGroup>,
     pub prefix_lists: Vec<ManagedPrefixList>,
+    /// The Gateway Load Balancer endpoints of the VPCs whose route tables name one. Absent
+    /// from older snapshots, which then cannot say where a route to a `vpce-…` leads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vpc_endpoints: Vec<VpcEndpoint>,
+    /// Endpoints a route names that AWS no longer knows (deleted): such a route leads nowhere.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent_vpc_endpoints: Vec<String>,
     /// Instances asked for that AWS no longer knows.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub absent_instances: Vec<InstanceId>,
@@ -80,6 +88,10 @@ impl Topology {
 
     pub fn prefix_list(&self, id: &PrefixListId) -> Option<&ManagedPrefixList> {
         self.prefix_lists.iter().find(|p| &p.id == id)
+    }
+
+    pub fn vpc_endpoint(&self, id: &str) -> Option<&VpcEndpoint> {
+        self.vpc_endpoints.iter().find(|e| e.id == id)
     }
 
     /// The network interfaces attached to `instance`, in device-index order.

@@ -172,13 +172,14 @@ pub async fn explain(app: &App, target: &Target) -> Result<Explained, AppError> 
                 .attached_instance()
                 .and_then(|id| topology.instances.iter().find(|i| &i.id == id))
                 .map(|i| i.state);
-            let table = routes.effective(&eni.subnet_id, &eni.vpc_id);
+            let subnet = topology.subnet(&eni.subnet_id);
             let family = |family: IpFamily, addresses: Vec<IpAddr>| {
+                let decided = subnet.and_then(|s| firewall.subnet_scope(&routes, s, family));
                 let through = in_scope.is_some_and(|s| match family {
                     IpFamily::V4 => s.ipv4,
                     IpFamily::V6 => s.ipv6,
                 });
-                let why = match (incomplete, state, table) {
+                let why = match (incomplete, state, decided) {
                     (Some(i), _, _) => format!("undecided: {}", i.reason),
                     _ if eni.attached_instance() == Some(&settings.firewall_instance_id) => {
                         "the firewall's own interface".to_owned()
@@ -186,23 +187,7 @@ pub async fn explain(app: &App, target: &Target) -> Result<Explained, AppError> 
                     (_, None, _) => "not attached to an instance that was read".to_owned(),
                     (_, Some(s), _) if !s.receives_traffic() => format!("its instance is {s:?}"),
                     (_, _, None) => "no route table applies".to_owned(),
-                    (_, _, Some(table)) => {
-                        let how = if routes.has_explicit(&eni.subnet_id) {
-                            "associated"
-                        } else {
-                            "main"
-                        };
-                        let verdict = if firewall.routes_through(table, family) {
-                            "through the firewall"
-                        } else {
-                            "not through the firewall"
-                        };
-                        format!(
-                            "{} ({how}): default route {}, {verdict}",
-                            table.id,
-                            default_route(table, family)
-                        )
-                    }
+                    (_, _, Some(scope)) => scope.why.clone(),
                 };
                 FamilyView {
                     family: match family {
@@ -381,28 +366,6 @@ fn target_text(target: &Target) -> String {
         Target::Instance(id) => id.to_string(),
         Target::Interface(id) => id.to_string(),
         Target::Group(id) => id.to_string(),
-    }
-}
-
-fn default_route(table: &model::RouteTable, family: IpFamily) -> String {
-    let route = table.routes.iter().find(|r| match &r.destination {
-        model::RouteDestination::Cidr(net) => {
-            net.prefix_len() == 0 && (net.addr().is_ipv4() == (family == IpFamily::V4))
-        }
-        _ => false,
-    });
-    match route {
-        None => "none".to_owned(),
-        Some(route) => {
-            let target = route
-                .targets
-                .instance_id
-                .as_ref()
-                .map(|i| i.to_string())
-                .or_else(|| route.targets.ids().next().map(str::to_owned))
-                .unwrap_or_else(|| "?".to_owned());
-            format!("to {target}")
-        }
     }
 }
 

@@ -282,8 +282,11 @@ impl<'f> FocusBuilder<'f, '_> {
                 match topology.route_tables.iter().find(|t| &t.id == id) {
                     Some(table) => {
                         let claim = self.claim(key_index, Admit::All, Naming::Group(None));
+                        // An internet gateway's edge table routes traffic to any subnet.
+                        let edge = table.associations.iter().any(|a| a.gateway_id.is_some());
                         let enis = interfaces.iter().filter(|n| {
                             table.is_associated_with(&n.subnet_id)
+                                || (edge && n.vpc_id == table.vpc_id)
                                 || (table.is_main()
                                     && n.vpc_id == table.vpc_id
                                     && !routes.has_explicit(&n.subnet_id))
@@ -304,10 +307,13 @@ impl<'f> FocusBuilder<'f, '_> {
                         &ReconcileKey::RouteTable(table.id.clone()),
                         routes,
                     ),
-                    Some((_, association)) => {
+                    Some((table, association)) => {
                         let claim = self.claim(key_index, Admit::All, Naming::Group(None));
                         let subnet = association.subnet_id.as_ref();
-                        let enis = interfaces.iter().filter(|n| Some(&n.subnet_id) == subnet);
+                        let edge = association.gateway_id.is_some();
+                        let enis = interfaces.iter().filter(|n| {
+                            Some(&n.subnet_id) == subnet || (edge && n.vpc_id == table.vpc_id)
+                        });
                         self.claim_enis(claim, enis);
                     }
                     None => self.widen(key_index, format!("route table association {id}")),

@@ -8,6 +8,7 @@
 mod account;
 mod calls;
 mod convert;
+mod endpoints;
 mod fleet;
 mod source;
 

@@ -13,11 +13,11 @@ use crate::source::{
 use aws_sdk_ec2::types::Filter;
 use model::{
     Instance, ManagedPrefixList, NetworkInterface, PrefixListId, RouteTable, SecurityGroup, Subnet,
-    Vpc, VpcId,
+    Vpc, VpcEndpoint, VpcId,
 };
 
 /// AWS accepts at most 200 values in one filter.
-const FILTER_VALUES: usize = 200;
+pub(super) const FILTER_VALUES: usize = 200;
 /// The largest page each operation allows: fewer pages, fewer calls.
 const PAGE: i32 = 1000;
 const ROUTE_TABLE_PAGE: i32 = 100;
@@ -244,6 +244,10 @@ impl TopologySource for Ec2Source {
             out.extend(self.describe_security_groups(filter).await?);
         }
         Ok(out)
+    }
+
+    async fn gwlb_endpoints(&self, vpcs: &[VpcId]) -> Read<VpcEndpoint> {
+        super::endpoints::gwlb_endpoints(self, vpcs).await
     }
 
     async fn prefix_lists(&self, ids: &[PrefixListId]) -> Read<ManagedPrefixList> {

@@ -497,6 +497,8 @@ impl Scenario {
             } else {
                 vec![]
             },
+            vpc_endpoints: vec![],
+            absent_vpc_endpoints: vec![],
             absent_instances: vec![],
             absent_security_groups: vec![],
             absent_network_interfaces: vec![],

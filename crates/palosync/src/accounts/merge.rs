@@ -83,6 +83,15 @@ pub(crate) fn conflicts_among(answers: &[&Answer]) -> Vec<Conflict> {
         &mut found,
         (0..n).flat_map(|i| t(i).prefix_lists.iter().map(move |x| (i, x.id.as_str(), x))),
     );
+    same_or_conflict(
+        answers,
+        &mut found,
+        (0..n).flat_map(|i| {
+            t(i).vpc_endpoints
+                .iter()
+                .map(move |x| (i, x.id.as_str(), x))
+        }),
+    );
     // One address on two interfaces: overlapping address space behind one firewall.
     let mut holders: HashMap<IpAddr, (usize, &str)> = HashMap::new();
     for (index, answer) in answers.iter().enumerate() {
@@ -158,6 +167,14 @@ pub(crate) fn merge(answers: Vec<Answer>, every_place_asked: bool) -> Topology {
         add_new(&mut merged.prefix_lists, t.prefix_lists, |x| {
             x.id.to_string()
         });
+        add_new(&mut merged.vpc_endpoints, t.vpc_endpoints, |x| x.id.clone());
+        // A route names an endpoint of its own VPC, read in the route's own place: that
+        // place's word on it is final.
+        for id in t.absent_vpc_endpoints {
+            if !merged.absent_vpc_endpoints.contains(&id) {
+                merged.absent_vpc_endpoints.push(id);
+            }
+        }
     }
     let everywhere = |count: usize| every_place_asked && count == places;
     let present_instances: BTreeSet<_> = merged.instances.iter().map(|i| i.id.clone()).collect();
@@ -180,6 +197,11 @@ pub(crate) fn merge(answers: Vec<Answer>, every_place_asked: bool) -> Topology {
     merged.absent_security_groups = absent.groups.kept(&present_groups, everywhere);
     merged.absent_network_interfaces = absent.enis.kept(&present_enis, everywhere);
     merged.absent_addresses = absent.addresses.kept(&present_addresses, everywhere);
+    let present_endpoints: BTreeSet<String> =
+        merged.vpc_endpoints.iter().map(|e| e.id.clone()).collect();
+    merged
+        .absent_vpc_endpoints
+        .retain(|id| !present_endpoints.contains(id));
     sort(&mut merged);
     merged
 }
@@ -317,6 +339,8 @@ fn sort(t: &mut Topology) {
     t.network_interfaces.sort_by(|a, b| a.id.cmp(&b.id));
     t.security_groups.sort_by(|a, b| a.id.cmp(&b.id));
     t.prefix_lists.sort_by(|a, b| a.id.cmp(&b.id));
+    t.vpc_endpoints.sort_by(|a, b| a.id.cmp(&b.id));
+    t.absent_vpc_endpoints.sort();
 }
 
 #[cfg(test)]

@@ -183,6 +183,7 @@ impl Config {
         .with_app_id(flag(&raw.panos_app_id, "PANOS_APP_ID", true)?)
         .with_internal_cidrs(cidrs(&raw.internal_cidrs, "INTERNAL_CIDRS")?)
         .with_extra_route_targets(list(&raw.firewall_route_targets))?
+        .with_gwlb_services(list(&raw.palosync_gwlb_services))?
         .with_mode(mode(&raw.palosync_mode)?)
         .with_registration_timeout(number(&raw.palosync_tag_timeout, "PALOSYNC_TAG_TIMEOUT")?)?;
         if policy.mode == PolicyMode::Groups {

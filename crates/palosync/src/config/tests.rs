@@ -182,6 +182,33 @@ fn lists_and_cidrs_parse_or_name_the_bad_item() {
 }
 
 #[test]
+fn gwlb_services_are_endpoint_service_ids_or_names() {
+    let config = Config::validate(&with(&[(
+        "PALOSYNC_GWLB_SERVICES",
+        "vpce-svc-0abc com.amazonaws.vpce.eu-west-1.vpce-svc-0def,\nvpce-svc-0abc",
+    )]))
+    .unwrap();
+    assert_eq!(
+        config.policy.gwlb_services,
+        ["vpce-svc-0abc", "vpce-svc-0def"]
+    );
+    assert!(
+        Config::validate(&with(&[]))
+            .unwrap()
+            .policy
+            .gwlb_services
+            .is_empty()
+    );
+
+    let err = Config::validate(&with(&[("PALOSYNC_GWLB_SERVICES", "vpce-0abc")])).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("PALOSYNC_GWLB_SERVICES \"vpce-0abc\" is not an endpoint service id"),
+        "{err}"
+    );
+}
+
+#[test]
 fn vsys_must_look_like_a_vsys() {
     assert!(Config::validate(&with(&[("PANOS_VSYS", "vsys2")])).is_ok());
     assert!(Config::validate(&with(&[("PANOS_VSYS", "shared")])).is_err());

@@ -13,7 +13,7 @@
 
 use crate::desired::SkippedAllowance;
 use crate::policy::Subject;
-use crate::scope::{FirewallTargets, InScopeEni, RouteIndex};
+use crate::scope::{FirewallTargets, InScopeEni, RouteIndex, Verdict};
 use crate::services::{ServiceMatch, service_for};
 use crate::shadow::{StaticShadows, StaticVerdict};
 use crate::sources::{ExternalSource, IpFamily, external_sources};
@@ -175,16 +175,17 @@ impl SubnetNets {
         let firewall = FirewallTargets::new(topology, settings);
         let mut by_vpc: HashMap<(VpcId, IpFamily), Option<Vec<IpNet>>> = HashMap::new();
         for subnet in &topology.subnets {
-            let Some(table) = routes.effective(&subnet.id, &subnet.vpc_id) else {
-                continue;
-            };
             for family in [IpFamily::V4, IpFamily::V6] {
-                if !firewall.routes_through(table, family) {
+                let verdict = firewall.subnet_scope(&routes, subnet, family);
+                let verdict = verdict.map_or(Verdict::NotThrough, |s| s.verdict);
+                if verdict == Verdict::NotThrough {
                     continue;
                 }
-                let nets: Vec<IpNet> = match family {
-                    IpFamily::V4 => subnet.ipv4_cidr.iter().map(|n| IpNet::V4(*n)).collect(),
-                    IpFamily::V6 => subnet.ipv6_cidrs.iter().map(|n| IpNet::V6(*n)).collect(),
+                // An undecided subnet may be in scope: like one without a CIDR, it proves nothing.
+                let nets: Vec<IpNet> = match (verdict, family) {
+                    (Verdict::Unknown, _) => Vec::new(),
+                    (_, IpFamily::V4) => subnet.ipv4_cidr.iter().map(|n| IpNet::V4(*n)).collect(),
+                    (_, IpFamily::V6) => subnet.ipv6_cidrs.iter().map(|n| IpNet::V6(*n)).collect(),
                 };
                 let entry = by_vpc
                     .entry((subnet.vpc_id.clone(), family))

@@ -330,3 +330,54 @@ async fn the_lambda_binary_serves_the_accounts_its_environment_lists() {
     let _ = function.kill();
     let _ = function.wait();
 }
+
+/// A fleet target over the organisation (issue 18, item 5): every firewall gets every place's
+/// allowances from the one merged read, each with its own commit.
+#[tokio::test]
+async fn a_fleet_serves_every_account_and_region() {
+    let mut org = Organisation::new("100000000073", "100000000074", PolicyMode::Groups).await;
+    let second = start_simulator().await;
+    seed_operator_rule(&admin_client(&second)).await;
+    let urls = vec![org.central.sim.url(), second.url()];
+    let firewalls = urls
+        .iter()
+        .map(|url| {
+            palosync::firewall::Firewall::connect_polling(
+                url,
+                &org.central.app.config.firewall,
+                panos::ApiKey::new(API_KEY),
+                std::time::Duration::from_millis(20),
+            )
+            .expect("client builds")
+        })
+        .collect();
+    org.central.app.targets = palosync::targets::Targets::fleet(firewalls);
+    let fleet = palosync::config::Fleet::Urls(urls);
+    org.central.app.config.target = palosync::config::Target::Fleet(fleet);
+
+    let (report, result) = org.central.sync().await;
+    result.unwrap_or_else(|e| panic!("fleet sync: {e}\n{}", report.to_table()));
+    let spoke = &org.spokes[1];
+    let request = authorize_partner_8443(&spoke.ec2, &spoke.web_group).await;
+    let region = spoke.region;
+    let (report, result) = org
+        .spoke_event(region, "AuthorizeSecurityGroupIngress", request)
+        .await;
+    result.unwrap_or_else(|e| panic!("fleet authorize: {e}\n{}", report.to_table()));
+    assert_eq!(report.firewalls.len(), 2, "{}", report.to_table());
+
+    let destinations = [
+        (org.central.vpc.web1_ip.clone(), false),
+        (org.spokes[0].web_ip.clone(), false),
+        (org.spokes[1].web_ip.clone(), true),
+    ];
+    for admin in [&org.central.admin, &admin_client(&second)] {
+        for (destination, with_8443) in &destinations {
+            for (port, allowed) in [(443, true), (8443, *with_8443), (22, false)] {
+                let rule =
+                    managed_rule_allowing(admin, PARTNER, destination, port, app_id_of(port)).await;
+                assert_eq!(rule.is_some(), allowed, "{destination}:{port}");
+            }
+        }
+    }
+}

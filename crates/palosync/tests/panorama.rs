@@ -465,3 +465,45 @@ async fn a_push_that_says_ok_but_leaves_a_firewall_out_of_sync_fails_the_run() {
     d.assert_exactly(&[FW_A, FW_B], false, "retry").await;
     assert!(d.managed_allows(FW_A, &d.h.vpc.web1_ip.clone(), 443).await);
 }
+
+/// Panorama over an organisation (issue 18, item 5): the device group's firewalls get the
+/// allowances of the central account and of a spoke account in two regions, from one merged
+/// read, one Panorama commit and one push.
+#[tokio::test]
+async fn panorama_serves_every_account_and_region() {
+    let (central, spoke_account) = ("100000000075", "100000000076");
+    let mut d = Deployment::new(central, PolicyMode::Addresses).await;
+    let mut spokes = Vec::new();
+    for (region, cidr) in support::organisation::SPOKE_REGIONS
+        .into_iter()
+        .zip(["10.1.0.0/16", "10.2.0.0/16"])
+    {
+        spokes.push(support::organisation::spoke(spoke_account, region, cidr).await);
+    }
+    let mut config = support::organisation::organisation_config(
+        &d.h,
+        central,
+        spoke_account,
+        &spokes,
+        PolicyMode::Addresses,
+    );
+    config.target = d.h.app.config.target.clone();
+    d.h.app.topology = support::organisation::accounts_source(&config, |_| None).await;
+    d.h.app.config = config;
+
+    let (report, result) = d.h.sync().await;
+    result.unwrap_or_else(|e| panic!("sync: {e}\n{}", report.to_table()));
+    let web1 = d.h.vpc.web1_ip.clone();
+    for serial in [FW_A, FW_B] {
+        for destination in [&web1, &spokes[0].web_ip, &spokes[1].web_ip] {
+            assert!(
+                d.managed_allows(serial, destination, 443).await,
+                "{serial}: {destination}"
+            );
+            assert!(
+                !d.managed_allows(serial, destination, 22).await,
+                "{serial}: {destination}"
+            );
+        }
+    }
+}

@@ -222,6 +222,23 @@ pub async fn app(
     config: Config,
     replace: impl Fn(&model::AccountRegion) -> Option<aws::SdkInventory>,
 ) -> App {
+    let topology = accounts_source(&config, replace).await;
+    let firewall = palosync::firewall::Firewall::connect_polling(
+        &harness.sim.url(),
+        &config.firewall,
+        panos::ApiKey::new(API_KEY),
+        std::time::Duration::from_millis(20),
+    )
+    .expect("client builds");
+    App::from_parts(config, firewall, topology)
+}
+
+/// Every place of `config` read through its role from moto; `replace` may swap a place's
+/// inventory.
+pub async fn accounts_source(
+    config: &Config,
+    replace: impl Fn(&model::AccountRegion) -> Option<aws::SdkInventory>,
+) -> TopologySource {
     let options = aws::InventoryOptions::new(aws::ScopeOptions {
         firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
         extra_route_targets: config.policy.extra_route_targets.clone(),
@@ -236,16 +253,5 @@ pub async fn app(
             None => place,
         })
         .collect();
-    let firewall = palosync::firewall::Firewall::connect_polling(
-        &harness.sim.url(),
-        &config.firewall,
-        panos::ApiKey::new(API_KEY),
-        std::time::Duration::from_millis(20),
-    )
-    .expect("client builds");
-    App::from_parts(
-        config,
-        firewall,
-        TopologySource::Accounts(Box::new(accounts)),
-    )
+    TopologySource::Accounts(Box::new(accounts))
 }

@@ -15,6 +15,7 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
     let mut org = Organisation::new(central, spoke, mode).await;
     let (report, result) = org.central.sync().await;
     result.unwrap_or_else(|e| panic!("{mode:?} sync: {e}\n{}", report.to_table()));
+    eprintln!("{mode:?} sync of three places: {:?}", report.aws_calls);
     let central_web = org.central.vpc.web1_ip.clone();
     let everywhere = [&central_web, &org.spokes[0].web_ip, &org.spokes[1].web_ip];
     org.assert_flows(&everywhere, &[(443, true), (8443, false)], "sync")

@@ -9,6 +9,8 @@
 //! It must never guess: a key it cannot resolve (an association or attachment that no longer
 //! exists) widens the scope to everything instead of shrinking it to nothing.
 
+mod endpoints;
+
 use crate::error::InventoryError;
 use crate::normalize;
 use crate::source::{
@@ -18,7 +20,7 @@ use crate::source::{
 use model::{
     AssociationId, AttachmentId, EniId, GroupId, InstanceId, ManagedPrefixList, NetworkInterface,
     PrefixListId, ReadTargets, ReconcileKey, RouteTable, RouteTableId, SecurityGroup, Subnet,
-    Topology, Vpc, VpcEndpoint, VpcId,
+    Topology, Vpc, VpcId,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -168,7 +170,7 @@ pub(crate) async fn resolve<S: TopologySource>(
     let (vpcs, subnets) =
         read_vpcs(source, &wanted, &mut found, &firewall_enis, &whole_vpcs).await?;
     let (vpc_endpoints, absent_vpc_endpoints) =
-        read_gwlb_endpoints(source, &found.route_tables).await?;
+        endpoints::read_gwlb_endpoints(source, &found.route_tables).await?;
 
     let absent_instances = wanted
         .instances
@@ -470,35 +472,4 @@ async fn read_vpcs<S: TopologySource>(
         .filter(|s| whole_vpcs.contains(&s.vpc_id) || used_subnets.contains(&s.id))
         .collect();
     Ok((vpcs, subnets))
-}
-
-/// The Gateway Load Balancer endpoints that the tables' routes name, read by VPC in one
-/// batched query, and the named ones AWS no longer knows (deleted: their routes lead nowhere).
-/// No query when no route names one.
-async fn read_gwlb_endpoints<S: TopologySource>(
-    source: &S,
-    tables: &BTreeMap<RouteTableId, RouteTable>,
-) -> Result<(Vec<VpcEndpoint>, Vec<String>), InventoryError> {
-    let named: BTreeSet<(&VpcId, &str)> = tables
-        .values()
-        .flat_map(|table| {
-            let endpoints = table
-                .routes
-                .iter()
-                .flat_map(normalize::gwlb_endpoint_targets);
-            endpoints.map(move |id| (&table.vpc_id, id))
-        })
-        .collect();
-    if named.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let vpcs: BTreeSet<VpcId> = named.iter().map(|(vpc, _)| (*vpc).clone()).collect();
-    let vpcs: Vec<VpcId> = vpcs.into_iter().collect();
-    let endpoints = source.gwlb_endpoints(&vpcs).await?;
-    let absent = named
-        .iter()
-        .filter(|(_, id)| !endpoints.iter().any(|e| e.id == *id))
-        .map(|(_, id)| (*id).to_owned())
-        .collect();
-    Ok((endpoints, absent))
 }

@@ -205,16 +205,14 @@ impl<'a> FirewallTargets<'a> {
         if verdict == Verdict::Through {
             return Some(by_default);
         }
-        let by_edge = self.ingress(routes, subnet, family);
-        Some(match by_edge {
-            Some(edge) if edge.verdict == Verdict::Through => edge,
-            Some(edge) if edge.verdict == Verdict::Unknown => edge,
-            _ => by_default,
-        })
+        // The edge tables speak only when they send the subnet through, or cannot say.
+        Some(self.ingress(routes, subnet, family).unwrap_or(by_default))
     }
 
-    /// The internet gateway edge tables' say on `subnet`'s blocks of `family`: `None` when no
-    /// edge route sends them anywhere but the VPC itself or elsewhere.
+    /// The internet gateway edge tables' say on `subnet`'s blocks of `family`: through (every
+    /// block's most specific edge route leads to the firewall), unknown (one names an endpoint
+    /// the read lacks, or only some blocks go through), or `None` (no edge route sends them to
+    /// the firewall).
     fn ingress(
         &self,
         routes: &RouteIndex<'a>,

@@ -11,10 +11,23 @@
 //! deployment's own account (`AWS_ACCOUNT_ID`), else through
 //! `arn:<partition>:iam::ACCOUNT:role/<PALOSYNC_MEMBER_ROLE>` (default `palosync-reader`, the
 //! role `deploy/member.yaml` creates). Unset: only the deployment's own account and region.
+//!
+//! A `--config` TOML file may write the same string, or a list of tables, which
+//! [`from_toml`] turns into that string so one parser validates both:
+//!
+//! ```toml
+//! [[palosync_accounts]]
+//! account = "111111111111"
+//! regions = ["us-east-1", "eu-west-1"]
+//! role_arn = "arn:aws:iam::111111111111:role/palosync-reader"  # optional
+//! ```
 
 use super::ConfigError;
 use model::AccountRegion;
+use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use std::collections::BTreeSet;
+use std::fmt;
 
 /// The role name assumed in member accounts when an entry names none.
 pub const DEFAULT_MEMBER_ROLE: &str = "palosync-reader";
@@ -170,6 +183,52 @@ fn partition_of(region: &str) -> &'static str {
     } else {
         "aws"
     }
+}
+
+/// One `[[palosync_accounts]]` table of a TOML file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlAccount {
+    account: String,
+    regions: Vec<String>,
+    role_arn: Option<String>,
+}
+
+impl TomlAccount {
+    fn entry(&self) -> String {
+        let mut entry = format!("{}:{}", self.account, self.regions.join("+"));
+        if let Some(role) = &self.role_arn {
+            entry.push('=');
+            entry.push_str(role);
+        }
+        entry
+    }
+}
+
+/// `palosync_accounts` in a TOML file: the environment variable's string, or a list of
+/// tables, returned in the string's form (checked later, with everything else).
+pub fn from_toml<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(
+                "a string \"ACCOUNT:REGION[+REGION…][=ROLE_ARN] …\" or a list of tables \
+                 { account, regions, role_arn }",
+            )
+        }
+        fn visit_str<E>(self, value: &str) -> Result<String, E> {
+            Ok(value.to_owned())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut tables: A) -> Result<String, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(table) = tables.next_element::<TomlAccount>()? {
+                entries.push(table.entry());
+            }
+            Ok(entries.join(", "))
+        }
+    }
+    deserializer.deserialize_any(Entries).map(Some)
 }
 
 fn invalid(entry: &str, why: &str) -> ConfigError {

@@ -36,6 +36,8 @@ pub struct RawSettings {
     pub dry_run: Option<String>,
     pub aws_region: Option<String>,
     pub aws_account_id: Option<String>,
+    /// In a TOML file also a list of tables (see [`super::accounts::from_toml`]).
+    #[serde(default, deserialize_with = "super::accounts::from_toml")]
     pub palosync_accounts: Option<String>,
     pub palosync_member_role: Option<String>,
     pub palosync_mode: Option<String>,
@@ -249,6 +251,36 @@ mod tests {
         assert_eq!(merged.panos_url.as_deref(), Some("https://env"));
         assert_eq!(merged.panos_vsys.as_deref(), Some("vsys2"));
         assert_eq!(merged.panos_trust_zone.as_deref(), Some("from-flag"));
+    }
+
+    #[test]
+    fn toml_accounts_are_a_string_or_a_list_of_tables() {
+        let tables = RawSettings::from_toml(
+            "[[palosync_accounts]]\naccount = \"111111111111\"\n\
+             regions = [\"us-east-1\", \"eu-west-1\"]\n\
+             [[palosync_accounts]]\naccount = \"222222222222\"\nregions = [\"us-east-1\"]\n\
+             role_arn = \"arn:aws:iam::222222222222:role/reader\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            tables.palosync_accounts.as_deref(),
+            Some(
+                "111111111111:us-east-1+eu-west-1, \
+                 222222222222:us-east-1=arn:aws:iam::222222222222:role/reader"
+            )
+        );
+        let string =
+            RawSettings::from_toml("palosync_accounts = \"111111111111:us-east-1\"").unwrap();
+        assert_eq!(
+            string.palosync_accounts.as_deref(),
+            Some("111111111111:us-east-1")
+        );
+        assert_eq!(RawSettings::from_toml("").unwrap().palosync_accounts, None);
+        let misspelt = RawSettings::from_toml(
+            "[[palosync_accounts]]\naccount = \"111111111111\"\nregion = [\"us-east-1\"]",
+        )
+        .unwrap_err();
+        assert!(misspelt.to_string().contains("region"), "{misspelt}");
     }
 
     #[test]

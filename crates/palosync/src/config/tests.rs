@@ -288,3 +288,31 @@ fn read_only_commands_need_no_admin_and_snapshot_needs_only_the_firewall_instanc
         "{missing}"
     );
 }
+
+#[test]
+fn toml_account_tables_validate_as_the_variable_does() {
+    let file = RawSettings::from_toml(
+        "[[palosync_accounts]]\naccount = \"111111111111\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n\
+         [[palosync_accounts]]\naccount = \"22222222222\"\nregions = [\"us-east-1\"]\n",
+    )
+    .unwrap();
+    let error = Config::validate(&with(&[]).or(file)).unwrap_err();
+    assert!(
+        error.to_string().contains("22222222222:us-east-1")
+            && error.to_string().contains("12 digits"),
+        "the error names the table's entry: {error}"
+    );
+    let file = RawSettings::from_toml(
+        "[[palosync_accounts]]\naccount = \"111111111111\"\nregions = [\"us-east-1\", \"eu-west-1\"]\n",
+    )
+    .unwrap();
+    let config = Config::validate(&with(&[("PALOSYNC_MEMBER_ROLE", "ps-read")]).or(file)).unwrap();
+    assert_eq!(
+        config.accounts,
+        [ServedAccount {
+            account: "111111111111".into(),
+            role_arn: Some("arn:aws:iam::111111111111:role/ps-read".into()),
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        }]
+    );
+}

@@ -263,6 +263,28 @@ async fn a_role_that_cannot_be_assumed_fails_that_place_only_and_keeps_its_rules
         "the unread place keeps https"
     );
     assert!(!org.allows(&second_ip, 8443).await, "not read, not added");
+
+    // An instance its own place reports absent may be another place's: the broken place
+    // cannot say, so the absence is not taken as final, and the run says so.
+    let gone = "i-0abcdef0123456789";
+    let request = serde_json::json!({ "instancesSet": { "items": [{ "instanceId": gone }] } });
+    let (report, result) = org
+        .spoke_event(SPOKE_REGIONS[0], "StopInstances", request)
+        .await;
+    let error = result.expect_err("the absence could not be confirmed everywhere");
+    assert_eq!(error.error_type(), "AccountsFailed", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("100000000068 in ap-southeast-7") && message.contains(gone),
+        "{message}"
+    );
+    assert_eq!(
+        report.accounts_failed.len(),
+        1,
+        "{:?}",
+        report.accounts_failed
+    );
+    assert!(org.allows(&first_ip, 443).await, "nothing else changed");
 }
 
 /// The real binary as Lambda runs it, configured only by its environment: it assumes the

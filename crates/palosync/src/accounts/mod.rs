@@ -60,6 +60,12 @@ pub struct FailedAccount {
     pub message: String,
 }
 
+impl FailedAccount {
+    pub fn at(&self) -> AccountRegion {
+        AccountRegion::new(&self.account, &self.region)
+    }
+}
+
 impl fmt::Display for FailedAccount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "account {} in {}", self.account, self.region)?;
@@ -188,7 +194,8 @@ impl Accounts {
         let (mut answers, conflicted) = without_conflicts(answers, self);
         let whole = whole && conflicted.is_empty();
         failed.extend(conflicted);
-        let confirmations = self.confirm_absences(&mut answers).await;
+        let (confirmations, unconfirmed) = self.confirm_absences(&mut answers).await;
+        failed.extend(unconfirmed);
         let by_place: BTreeMap<&AccountRegion, &Topology> =
             answers.iter().map(|a| (&a.place, &a.topology)).collect();
         let mut scope = Vec::new();
@@ -244,26 +251,30 @@ impl Accounts {
         }
         let (answers, failed) = self.ask(&everywhere, Some(targets)).await;
         let (mut answers, conflicted) = without_conflicts(answers, self);
-        let failed: Vec<FailedAccount> = failed.into_iter().chain(conflicted).collect();
-        if !failed.is_empty() {
-            return Err(AccountsFailed {
-                total: everywhere.len(),
-                failed,
-            });
+        let mut failed: Vec<FailedAccount> = failed.into_iter().chain(conflicted).collect();
+        if failed.is_empty() {
+            let (confirmations, unconfirmed) = self.confirm_absences(&mut answers).await;
+            failed = unconfirmed;
+            if failed.is_empty() {
+                return Ok(merge::merge(
+                    answers.into_iter().chain(confirmations).collect(),
+                    true,
+                ));
+            }
         }
-        let confirmations = self.confirm_absences(&mut answers).await;
-        Ok(merge::merge(
-            answers.into_iter().chain(confirmations).collect(),
-            true,
-        ))
+        Err(AccountsFailed {
+            total: everywhere.len(),
+            failed,
+        })
     }
 
     /// A key's id its place reports absent (a group deleted, an instance terminated) may still
     /// be another place's: ask the other served places about it too, so absence means absent
     /// everywhere. Costs reads only when something is absent. When a place cannot answer, or
     /// its answer conflicts, the absence is taken back (unknown: the planner keeps what it
-    /// allows).
-    async fn confirm_absences(&self, answers: &mut [Answer]) -> Vec<Answer> {
+    /// allows) and that place is returned as failed, so the run reports it and the event
+    /// comes again.
+    async fn confirm_absences(&self, answers: &mut [Answer]) -> (Vec<Answer>, Vec<FailedAccount>) {
         let mut asks: Asked = BTreeMap::new();
         for answer in answers.iter() {
             let absent = merge::absent_keys(answer);
@@ -280,20 +291,35 @@ impl Accounts {
         }
         asks.retain(|_, keys| !keys.is_empty());
         if asks.is_empty() {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         }
-        let (confirmations, failed) = self.ask(&asks, None).await;
+        let (confirmations, mut failed) = self.ask(&asks, None).await;
         let mut all: Vec<&Answer> = answers.iter().collect();
         all.extend(&confirmations);
-        let consistent = failed.is_empty() && merge::conflicts_among(&all).is_empty();
-        if consistent {
-            return confirmations;
+        for conflict in merge::conflicts_among(&all) {
+            let [one, other] = &conflict.places;
+            for (at, other) in [(one, other), (other, one)] {
+                if !failed.iter().any(|f| &f.at() == at) {
+                    let message = format!("it and {other} both hold {}", conflict.what);
+                    failed.push(self.failure(at, message));
+                }
+            }
+        }
+        if failed.is_empty() {
+            return (confirmations, failed);
         }
         let unconfirmed: Vec<ReconcileKey> = asks.into_values().flatten().collect();
         for answer in answers.iter_mut() {
             merge::forget_absent(&mut answer.topology, &unconfirmed);
         }
-        Vec::new()
+        for failure in &mut failed {
+            failure.message = format!(
+                "could not confirm that {} are gone ({}); they are kept until it can",
+                list(&unconfirmed),
+                failure.message
+            );
+        }
+        (Vec::new(), failed)
     }
 
     /// `keys` (and `targets`) of every place in `asked`, concurrently.
@@ -341,6 +367,13 @@ impl Accounts {
             message,
         }
     }
+}
+
+fn list(keys: &[ReconcileKey]) -> String {
+    keys.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The answers that conflict with no other, and a failure for each place that does.

@@ -42,6 +42,7 @@ struct RunRead {
     scope: Vec<(ReconcileKey, Provenance)>,
     asked: Asked,
     failed: Vec<FailedAccount>,
+    unconfirmed: Vec<ReconcileKey>,
 }
 
 impl TopologySource {
@@ -83,6 +84,7 @@ impl TopologySource {
                         places: Default::default(),
                     },
                     failed: Vec::new(),
+                    unconfirmed: Vec::new(),
                 });
             }
         };
@@ -99,6 +101,7 @@ impl TopologySource {
                 places: read.asked,
             },
             failed: read.failed,
+            unconfirmed: read.unconfirmed,
         })
     }
 
@@ -401,6 +404,8 @@ impl App {
         let accounts_failed = (!read.failed.is_empty()).then(|| AccountsFailed {
             total: read.asked.places.len() + read.failed.len(),
             failed: read.failed,
+            unconfirmed: read.unconfirmed,
+            others_reconciled: true,
         });
         if !read.scope.is_empty() {
             let scope = Scope::new(read.scope);

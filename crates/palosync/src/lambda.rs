@@ -46,22 +46,39 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagn
         diagnostic(error.error_type(), &error.to_string())
     })?;
     let is_sqs_batch = !ingest.messages.is_empty();
-    let (report, result) = app
+    let messages = ingest.messages.clone();
+    let (mut report, result) = app
         .run("lambda", Work::Ingest(ingest), false, deadline)
         .await;
+    // Some accounts failed, the others were reconciled: only the messages that needed a failed
+    // account come again, so they cannot take the others to the dead-letter queue.
+    let partial = match &result {
+        Err(AppError::Accounts(failed)) if is_sqs_batch && failed.others_reconciled => {
+            for message in &messages {
+                let unsettled = match &message.result {
+                    // A log file's records are known only once fetched: it comes again whole.
+                    Ok(ingest) => {
+                        !ingest.log_objects.is_empty()
+                            || !ingest.triggers.iter().all(|t| failed.settled(t))
+                    }
+                    Err(_) => false,
+                };
+                if unsettled && !report.failed_messages.contains(&message.message_id) {
+                    report.failed_messages.push(message.message_id.clone());
+                }
+            }
+            true
+        }
+        _ => false,
+    };
     emit(&report);
     match result {
+        Err(_) if partial => Ok(batch_item_failures(&report.failed_messages)),
         // A failed reconcile fails the whole invocation: every message returns to the queue
         // and nothing half-done was committed.
         // A fleet's errorType names every firewall that failed.
         Err(error) => Err(diagnostic(&error.lambda_error_type(), &error.to_string())),
-        Ok(()) if is_sqs_batch => Ok(json!({
-            "batchItemFailures": report
-                .failed_messages
-                .iter()
-                .map(|id| json!({ "itemIdentifier": id }))
-                .collect::<Vec<_>>()
-        })),
+        Ok(()) if is_sqs_batch => Ok(batch_item_failures(&report.failed_messages)),
         Ok(()) if !report.firewalls.is_empty() => Ok(json!({
             "keys": report.keys.len(),
             "operations": report
@@ -83,6 +100,15 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagn
             "commit": report.commit(),
         })),
     }
+}
+
+/// The SQS partial batch response: these messages come again, the others are deleted.
+fn batch_item_failures(ids: &[String]) -> Value {
+    let failures: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({ "itemIdentifier": id }))
+        .collect();
+    json!({ "batchItemFailures": failures })
 }
 
 /// The report as one log line on stdout, with its CloudWatch metrics embedded (EMF).

@@ -201,34 +201,7 @@ async fn a_role_that_cannot_be_assumed_fails_that_place_only_and_keeps_its_rules
         .1
         .expect("first sync, every role assumed");
     let broken = model::AccountRegion::new("100000000068", SPOKE_REGIONS[1]);
-
-    // moto lets any role be assumed ("the role does not need to exist"), so the refusal is
-    // made real the other way: STS is unreachable for that place's role (nothing listens on
-    // port 9), while its EC2 calls would still reach moto.
-    let dead_sts = aws::config_for(
-        &testkit::moto_config("us-east-1").await,
-        SPOKE_REGIONS[1],
-        None,
-    )
-    .await
-    .to_builder()
-    .endpoint_url("http://127.0.0.1:9")
-    .build();
-    let role = format!("arn:aws:iam::{}:role/palosync-reader", broken.account);
-    let through_dead_sts = aws::config_for(&dead_sts, SPOKE_REGIONS[1], Some(&role))
-        .await
-        .to_builder()
-        .endpoint_url(testkit::moto_endpoint())
-        .build();
-    let config = org.central.app.config.clone();
-    let options = aws::InventoryOptions::new(aws::ScopeOptions {
-        firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
-        extra_route_targets: config.policy.extra_route_targets.clone(),
-    });
-    org.central.app = app(&org.central, config, |at| {
-        (at == &broken).then(|| aws::SdkInventory::new(&through_dead_sts, options.clone()))
-    })
-    .await;
+    let role = org.break_place(&broken).await;
 
     // 8443 opened in the central account and in the broken place; a full sync follows.
     let central_group = org.central.vpc.web_group.clone();
@@ -285,6 +258,73 @@ async fn a_role_that_cannot_be_assumed_fails_that_place_only_and_keeps_its_rules
         report.accounts_failed
     );
     assert!(org.allows(&first_ip, 443).await, "nothing else changed");
+}
+
+/// An SQS batch in which one message needs the broken place and one waits for it to confirm
+/// an absence: only those two come again; the rest is reconciled and deleted from the queue, so
+/// a place that stays broken cannot take the others' messages to the dead-letter queue.
+#[tokio::test]
+async fn an_sqs_batch_returns_only_the_messages_that_need_the_failed_place() {
+    let mut org = Organisation::new("100000000080", "100000000081", PolicyMode::Addresses).await;
+    let broken = model::AccountRegion::new("100000000081", SPOKE_REGIONS[1]);
+    org.break_place(&broken).await;
+
+    let central_group = org.central.vpc.web_group.clone();
+    let central = authorize_partner_8443(&org.central.ec2, &central_group).await;
+    let second = &org.spokes[1];
+    let needs_broken = authorize_partner_8443(&second.ec2, &second.web_group).await;
+    let gone = serde_json::json!({ "instancesSet": { "items": [{ "instanceId": "i-0abcdef0123456789" }] } });
+    let message = |id: &str, account: &str, region: &str, name: &str, request| {
+        let mut event = Organisation::payload(account, region, name, request);
+        // Three API calls, three CloudTrail ids (one id in several messages counts once).
+        event["id"] = format!("eventbridge-{id}").into();
+        event["detail"]["eventID"] = format!("cloudtrail-{id}").into();
+        let body = event.to_string();
+        serde_json::json!({
+            "messageId": id,
+            "receiptHandle": format!("handle-{id}"),
+            "body": body,
+            "attributes": { "ApproximateReceiveCount": "1" },
+            "messageAttributes": {},
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:100000000080:palosync-events",
+            "awsRegion": "us-east-1"
+        })
+    };
+    let spoke = org.spoke_account.clone();
+    let batch = serde_json::json!({ "Records": [
+        message("central", "100000000080", "us-east-1", "AuthorizeSecurityGroupIngress", central),
+        message("needs-broken", &spoke, SPOKE_REGIONS[1], "AuthorizeSecurityGroupIngress", needs_broken),
+        message("waits-for-broken", &spoke, SPOKE_REGIONS[0], "StopInstances", gone),
+    ] });
+    let mut context = lambda_runtime::Context::default();
+    context.deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64
+        + 60_000;
+    let answer = palosync::lambda::handle(
+        &org.central.app,
+        lambda_runtime::LambdaEvent::new(batch, context),
+    )
+    .await
+    .expect("a partial batch response, not a failed invocation");
+    assert_eq!(
+        answer,
+        serde_json::json!({ "batchItemFailures": [
+            { "itemIdentifier": "needs-broken" },
+            { "itemIdentifier": "waits-for-broken" },
+        ] })
+    );
+    let central_web = org.central.vpc.web1_ip.clone();
+    assert!(
+        org.allows(&central_web, 8443).await,
+        "the central message was reconciled"
+    );
+    assert!(
+        !org.allows(&org.spokes[1].web_ip, 8443).await,
+        "the broken place's waits"
+    );
 }
 
 /// The real binary as Lambda runs it, configured only by its environment: it assumes the

@@ -10,15 +10,16 @@
 //! with another's) is left out of this run and reported; the others go ahead, and the run fails
 //! naming it, so the event comes again and the next run catches up.
 
+mod failed;
 mod merge;
+
+pub use failed::{AccountsFailed, FailedAccount};
 
 use crate::config::ServedAccount;
 use aws::{Inventory, InventoryError, InventoryOptions, SdkConfig, SdkInventory};
 use merge::Answer;
 use model::{AccountRegion, Provenance, ReadTargets, ReconcileKey, Topology};
-use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// The keys asked of each place.
 pub type Asked = BTreeMap<AccountRegion, Vec<ReconcileKey>>;
@@ -50,69 +51,6 @@ pub struct Accounts {
     pub places: Vec<Place>,
 }
 
-/// A place this run could not reconcile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailedAccount {
-    pub account: String,
-    pub region: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role_arn: Option<String>,
-    pub message: String,
-}
-
-impl FailedAccount {
-    pub fn at(&self) -> AccountRegion {
-        AccountRegion::new(&self.account, &self.region)
-    }
-}
-
-impl fmt::Display for FailedAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "account {} in {}", self.account, self.region)?;
-        if let Some(role) = &self.role_arn {
-            write!(f, " (through {role})")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-/// Some accounts or regions could not be read; the others were reconciled.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct AccountsFailed {
-    /// Places with work this run.
-    pub total: usize,
-    pub failed: Vec<FailedAccount>,
-}
-
-impl fmt::Display for AccountsFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} of {} accounts and regions could not be reconciled: ",
-            self.failed.len(),
-            self.total
-        )?;
-        for (n, failed) in self.failed.iter().enumerate() {
-            let separator = if n == 0 { "" } else { "; " };
-            write!(f, "{separator}{failed}")?;
-        }
-        Ok(())
-    }
-}
-
-impl AccountsFailed {
-    /// The Lambda `errorType`: every place that failed, so a retry's cause shows without the
-    /// log.
-    pub fn lambda_error_type(&self) -> String {
-        let failed: Vec<String> = self
-            .failed
-            .iter()
-            .map(|f| format!("{}/{}", f.account, f.region))
-            .collect();
-        format!("AccountsFailed: {}", failed.join(", "))
-    }
-}
-
 /// What the run reads and plans: the merged topology, the planner's keys, and what was asked
 /// of each place (for the reread of claimed targets).
 #[derive(Debug)]
@@ -121,6 +59,8 @@ pub struct AccountsRead {
     pub scope: Vec<(ReconcileKey, Provenance)>,
     pub asked: Asked,
     pub failed: Vec<FailedAccount>,
+    /// Keys whose absence could not be confirmed (a failed place may hold them).
+    pub unconfirmed: Vec<ReconcileKey>,
 }
 
 impl Accounts {
@@ -194,8 +134,8 @@ impl Accounts {
         let (mut answers, conflicted) = without_conflicts(answers, self);
         let whole = whole && conflicted.is_empty();
         failed.extend(conflicted);
-        let (confirmations, unconfirmed) = self.confirm_absences(&mut answers).await;
-        failed.extend(unconfirmed);
+        let confirmed = self.confirm_absences(&mut answers).await;
+        failed.extend(confirmed.failed);
         let by_place: BTreeMap<&AccountRegion, &Topology> =
             answers.iter().map(|a| (&a.place, &a.topology)).collect();
         let mut scope = Vec::new();
@@ -228,12 +168,13 @@ impl Accounts {
             .into_iter()
             .filter(|(at, _)| by_place.contains_key(at))
             .collect();
-        let answers = answers.into_iter().chain(confirmations).collect();
+        let answers = answers.into_iter().chain(confirmed.answers).collect();
         AccountsRead {
             topology: merge::merge(answers, false),
             scope,
             asked,
             failed,
+            unconfirmed: confirmed.unconfirmed,
         }
     }
 
@@ -252,19 +193,23 @@ impl Accounts {
         let (answers, failed) = self.ask(&everywhere, Some(targets)).await;
         let (mut answers, conflicted) = without_conflicts(answers, self);
         let mut failed: Vec<FailedAccount> = failed.into_iter().chain(conflicted).collect();
+        let mut unconfirmed = Vec::new();
         if failed.is_empty() {
-            let (confirmations, unconfirmed) = self.confirm_absences(&mut answers).await;
-            failed = unconfirmed;
-            if failed.is_empty() {
+            let confirmed = self.confirm_absences(&mut answers).await;
+            if confirmed.failed.is_empty() {
                 return Ok(merge::merge(
-                    answers.into_iter().chain(confirmations).collect(),
+                    answers.into_iter().chain(confirmed.answers).collect(),
                     true,
                 ));
             }
+            failed = confirmed.failed;
+            unconfirmed = confirmed.unconfirmed;
         }
         Err(AccountsFailed {
             total: everywhere.len(),
             failed,
+            unconfirmed,
+            others_reconciled: false,
         })
     }
 
@@ -274,7 +219,7 @@ impl Accounts {
     /// its answer conflicts, the absence is taken back (unknown: the planner keeps what it
     /// allows) and that place is returned as failed, so the run reports it and the event
     /// comes again.
-    async fn confirm_absences(&self, answers: &mut [Answer]) -> (Vec<Answer>, Vec<FailedAccount>) {
+    async fn confirm_absences(&self, answers: &mut [Answer]) -> Confirmed {
         let mut asks: Asked = BTreeMap::new();
         for answer in answers.iter() {
             let absent = merge::absent_keys(answer);
@@ -291,7 +236,7 @@ impl Accounts {
         }
         asks.retain(|_, keys| !keys.is_empty());
         if asks.is_empty() {
-            return (Vec::new(), Vec::new());
+            return Confirmed::default();
         }
         let (confirmations, mut failed) = self.ask(&asks, None).await;
         let mut all: Vec<&Answer> = answers.iter().collect();
@@ -306,7 +251,10 @@ impl Accounts {
             }
         }
         if failed.is_empty() {
-            return (confirmations, failed);
+            return Confirmed {
+                answers: confirmations,
+                ..Confirmed::default()
+            };
         }
         let unconfirmed: Vec<ReconcileKey> = asks.into_values().flatten().collect();
         for answer in answers.iter_mut() {
@@ -319,7 +267,11 @@ impl Accounts {
                 failure.message
             );
         }
-        (Vec::new(), failed)
+        Confirmed {
+            answers: Vec::new(),
+            failed,
+            unconfirmed,
+        }
     }
 
     /// `keys` (and `targets`) of every place in `asked`, concurrently.
@@ -367,6 +319,17 @@ impl Accounts {
             message,
         }
     }
+}
+
+/// What the other places said of the absent key ids.
+#[derive(Default)]
+struct Confirmed {
+    /// Their reads, merged with the keys' own.
+    answers: Vec<Answer>,
+    /// Places that could not answer, or answered in conflict.
+    failed: Vec<FailedAccount>,
+    /// The absences taken back because of them.
+    unconfirmed: Vec<ReconcileKey>,
 }
 
 fn list(keys: &[ReconcileKey]) -> String {

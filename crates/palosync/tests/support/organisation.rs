@@ -155,6 +155,38 @@ impl Organisation {
         self.central.payload(payload.to_string().as_bytes()).await
     }
 
+    /// Make `broken`'s role impossible to assume; returns that role. moto lets any role be
+    /// assumed ("the role does not need to exist"), so the refusal is made real the other
+    /// way: STS is unreachable for that place (nothing listens on port 9), while its EC2
+    /// calls would still reach moto.
+    pub async fn break_place(&mut self, broken: &model::AccountRegion) -> String {
+        let dead_sts = aws::config_for(
+            &testkit::moto_config("us-east-1").await,
+            &broken.region,
+            None,
+        )
+        .await
+        .to_builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+        let role = format!("arn:aws:iam::{}:role/palosync-reader", broken.account);
+        let through_dead_sts = aws::config_for(&dead_sts, &broken.region, Some(&role))
+            .await
+            .to_builder()
+            .endpoint_url(testkit::moto_endpoint())
+            .build();
+        let config = self.central.app.config.clone();
+        let options = aws::InventoryOptions::new(aws::ScopeOptions {
+            firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
+            extra_route_targets: config.policy.extra_route_targets.clone(),
+        });
+        self.central.app = app(&self.central, config, |at| {
+            (at == broken).then(|| aws::SdkInventory::new(&through_dead_sts, options.clone()))
+        })
+        .await;
+        role
+    }
+
     /// Each `(port, allowed)` to each destination, asked of the firewall itself.
     pub async fn assert_flows(&self, destinations: &[&String], flows: &[(u16, bool)], step: &str) {
         for destination in destinations {

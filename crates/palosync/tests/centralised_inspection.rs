@@ -35,19 +35,6 @@ async fn vpc(ec2: &Client, cidr: &str) -> Vpc {
     Vpc { id, igw }
 }
 
-/// A route table of `vpc` associated with `subnet`; returns its id.
-async fn table_for(ec2: &Client, vpc: &str, subnet: &str) -> String {
-    let table = ec2.create_route_table().vpc_id(vpc).send().await.unwrap();
-    let table = table.route_table().unwrap().route_table_id().unwrap();
-    ec2.associate_route_table()
-        .route_table_id(table)
-        .subnet_id(subnet)
-        .send()
-        .await
-        .expect("associate");
-    table.to_owned()
-}
-
 /// A Gateway Load Balancer endpoint of `service` in `subnet`; returns its id.
 async fn endpoint(ec2: &Client, vpc: &str, subnet: &str, service: &str) -> String {
     let out = ec2
@@ -167,14 +154,14 @@ async fn a_default_route_to_a_gwlb_endpoint_of_the_firewall_service_brings_a_spo
     let app = testkit::create_subnet(&ec2, &spoke.id, "10.61.1.0/24", None).await;
     route(
         &ec2,
-        &table_for(&ec2, &spoke.id, &app).await,
+        &testkit::route_table_for(&ec2, &spoke.id, &app).await,
         "0.0.0.0/0",
         &ours,
     )
     .await;
     server(&ec2, &spoke.id, &app, "10.61.1.20").await;
     let elsewhere = testkit::create_subnet(&ec2, &spoke.id, "10.61.2.0/24", None).await;
-    let table = table_for(&ec2, &spoke.id, &elsewhere).await;
+    let table = testkit::route_table_for(&ec2, &spoke.id, &elsewhere).await;
     route(&ec2, &table, "0.0.0.0/0", &theirs).await;
     server(&ec2, &spoke.id, &elsewhere, "10.61.2.20").await;
 
@@ -213,7 +200,7 @@ async fn an_internet_gateway_edge_table_routing_the_subnet_to_the_firewall_bring
     for n in 1..=3 {
         let subnet =
             testkit::create_subnet(&ec2, &spoke.id, &format!("10.62.{n}.0/24"), None).await;
-        let table = table_for(&ec2, &spoke.id, &subnet).await;
+        let table = testkit::route_table_for(&ec2, &spoke.id, &subnet).await;
         route(&ec2, &table, "0.0.0.0/0", &spoke.igw).await;
         server(&ec2, &spoke.id, &subnet, &format!("10.62.{n}.20")).await;
         public.push(subnet);

@@ -98,6 +98,28 @@ pub async fn create_subnet(ec2: &Client, vpc: &str, cidr: &str, ipv6: Option<Str
         .to_owned()
 }
 
+/// A new route table of `vpc`, associated with `subnet`; returns its id.
+pub async fn route_table_for(ec2: &Client, vpc: &str, subnet: &str) -> String {
+    let out = ec2
+        .create_route_table()
+        .vpc_id(vpc)
+        .send()
+        .await
+        .expect("create route table");
+    let table = out
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .expect("route table id")
+        .to_owned();
+    ec2.associate_route_table()
+        .route_table_id(&table)
+        .subnet_id(subnet)
+        .send()
+        .await
+        .expect("associate route table");
+    table
+}
+
 /// A security group of `vpc` with these ingress permissions; returns its id.
 pub async fn create_group(
     ec2: &Client,

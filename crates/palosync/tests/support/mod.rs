@@ -121,12 +121,20 @@ pub fn settings_env(
     ]
 }
 
-/// Those settings, validated as the binary validates them.
-pub fn settings_for(sim: &RunningSimulator, firewall_instance: &str) -> Config {
-    let env = settings_env(sim, firewall_instance)
+/// Those settings as an environment map, to add to.
+pub fn settings_map(
+    sim: &RunningSimulator,
+    firewall_instance: &str,
+) -> std::collections::BTreeMap<String, String> {
+    settings_env(sim, firewall_instance)
         .into_iter()
         .map(|(name, value)| (name.to_owned(), value))
-        .collect();
+        .collect()
+}
+
+/// Those settings, validated as the binary validates them.
+pub fn settings_for(sim: &RunningSimulator, firewall_instance: &str) -> Config {
+    let env = settings_map(sim, firewall_instance);
     Config::validate(&RawSettings::from_env_map(&env).0).expect("valid test settings")
 }
 

@@ -50,22 +50,7 @@ pub async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
         .and_then(|t| t.transit_gateway_id())
         .expect("transit gateway id")
         .to_owned();
-    let table = ec2
-        .create_route_table()
-        .vpc_id(&vpc)
-        .send()
-        .await
-        .expect("create route table")
-        .route_table()
-        .and_then(|t| t.route_table_id())
-        .expect("route table id")
-        .to_owned();
-    ec2.associate_route_table()
-        .route_table_id(&table)
-        .subnet_id(&subnet)
-        .send()
-        .await
-        .expect("associate");
+    let table = testkit::route_table_for(&ec2, &vpc, &subnet).await;
     ec2.create_route()
         .route_table_id(&table)
         .destination_cidr_block("0.0.0.0/0")
@@ -218,10 +203,7 @@ pub fn organisation_env(
 ) -> BTreeMap<String, String> {
     let regions: Vec<&str> = spokes.iter().map(|s| s.region).collect();
     let targets: Vec<&str> = spokes.iter().map(|s| s.transit_gateway.as_str()).collect();
-    let mut env: BTreeMap<String, String> = settings_env(&harness.sim, &harness.vpc.firewall)
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect();
+    let mut env = settings_map(&harness.sim, &harness.vpc.firewall);
     env.insert(
         "PALOSYNC_ACCOUNTS".into(),
         format!("{central}:us-east-1, {spoke_account}:{}", regions.join("+")),

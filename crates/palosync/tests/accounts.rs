@@ -31,9 +31,9 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
     let second = &org.spokes[1];
     let request = authorize_partner_8443(&second.ec2, &second.web_group).await;
     let (second_region, second_ip) = (second.region, second.web_ip.clone());
-    let (report, result) = org
-        .spoke_event(second_region, "AuthorizeSecurityGroupIngress", request)
-        .await;
+    let event = "AuthorizeSecurityGroupIngress";
+    let alone = org.alone_in(second_region, event, request.clone()).await;
+    let (report, result) = org.spoke_event(second_region, event, request).await;
     result.unwrap_or_else(|e| panic!("{mode:?} authorize: {e}\n{}", report.to_table()));
     assert_eq!(
         report.keys,
@@ -46,6 +46,10 @@ async fn reconciles_each_place_with_its_own_topology(central: &str, spoke: &str,
     let others = [&central_web, &org.spokes[0].web_ip];
     org.assert_flows(&others, &[(443, true), (8443, false)], "elsewhere")
         .await;
+    assert_eq!(
+        report.aws_calls, alone.aws_calls,
+        "{mode:?}: an event in one place costs what it costs a deployment of that place alone"
+    );
     eprintln!(
         "{mode:?} authorize in {second_region}: {:?}",
         report.aws_calls

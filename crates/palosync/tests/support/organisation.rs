@@ -172,6 +172,43 @@ impl Organisation {
         role
     }
 
+    /// What the same API call costs a deployment serving only its own spoke account and
+    /// `region` (as before PALOSYNC_ACCOUNTS), planned without writing: the baseline of the
+    /// per-place call budget, measured in the same process on the same firewall.
+    pub async fn alone_in(
+        &self,
+        region: &'static str,
+        event_name: &str,
+        request: serde_json::Value,
+    ) -> palosync::report::Report {
+        let mut config = self.central.app.config.clone();
+        config.accounts.clear();
+        config.account = Some(self.spoke_account.clone());
+        config.region = Some(region.to_owned());
+        let options = aws::InventoryOptions::new(aws::ScopeOptions {
+            firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
+            extra_route_targets: config.policy.extra_route_targets.clone(),
+        });
+        let sdk = testkit::moto_config_in_account(region, &self.spoke_account).await;
+        let inventory = aws::SdkInventory::new(&sdk, options);
+        let firewall = firewall(&self.central, &config);
+        let alone = App::from_parts(config, firewall, TopologySource::Aws(Box::new(inventory)));
+        let payload = Self::payload(&self.spoke_account, region, event_name, request);
+        let ingest = events::parse_payload(payload.to_string().as_bytes(), &alone.event_filter())
+            .expect("payload parses");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let (report, result) = alone
+            .run(
+                "baseline",
+                palosync::app::Work::Ingest(ingest),
+                true,
+                deadline,
+            )
+            .await;
+        result.unwrap_or_else(|e| panic!("baseline: {e}\n{}", report.to_table()));
+        report
+    }
+
     /// Each `(port, allowed)` to each destination, asked of the firewall itself.
     pub async fn assert_flows(&self, destinations: &[&String], flows: &[(u16, bool)], step: &str) {
         for destination in destinations {
@@ -237,14 +274,19 @@ pub async fn app(
     replace: impl Fn(&model::AccountRegion) -> Option<aws::SdkInventory>,
 ) -> App {
     let topology = accounts_source(&config, replace).await;
-    let firewall = palosync::firewall::Firewall::connect_polling(
+    let firewall = firewall(harness, &config);
+    App::from_parts(config, firewall, topology)
+}
+
+/// A client of the harness's firewall with `config`'s firewall settings.
+fn firewall(harness: &Harness, config: &Config) -> palosync::firewall::Firewall {
+    palosync::firewall::Firewall::connect_polling(
         &harness.sim.url(),
         &config.firewall,
         panos::ApiKey::new(API_KEY),
         std::time::Duration::from_millis(20),
     )
-    .expect("client builds");
-    App::from_parts(config, firewall, topology)
+    .expect("client builds")
 }
 
 /// Every place of `config` read through its role from moto; `replace` may swap a place's

@@ -82,6 +82,7 @@ pub fn candidate_rule_names(sim: &RunningSimulator) -> Vec<String> {
 
 pub mod moto;
 pub mod organisation;
+pub mod sts_counter;
 
 use palosync::app::{App, AppError, TopologySource, Work};
 use palosync::config::{Config, RawSettings};

@@ -145,31 +145,43 @@ impl Organisation {
     /// way: STS is unreachable for that place (nothing listens on port 9), while its EC2
     /// calls would still reach moto.
     pub async fn break_place(&mut self, broken: &model::AccountRegion) -> String {
-        let dead_sts = aws::config_for(
-            &testkit::moto_config("us-east-1").await,
-            &broken.region,
-            None,
-        )
-        .await
-        .to_builder()
-        .endpoint_url("http://127.0.0.1:9")
-        .build();
-        let role = format!("arn:aws:iam::{}:role/palosync-reader", broken.account);
-        let through_dead_sts = aws::config_for(&dead_sts, &broken.region, Some(&role))
-            .await
-            .to_builder()
-            .endpoint_url(testkit::moto_endpoint())
-            .build();
+        self.assume_through(std::slice::from_ref(broken), "http://127.0.0.1:9")
+            .await;
+        member_role(&broken.account)
+    }
+
+    /// Read `places` through their member role assumed from the STS at `sts`; EC2 stays moto.
+    pub async fn assume_through(&mut self, places: &[model::AccountRegion], sts: &str) {
         let config = self.central.app.config.clone();
         let options = aws::InventoryOptions::new(aws::ScopeOptions {
             firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
             extra_route_targets: config.policy.extra_route_targets.clone(),
         });
+        let mut inventories = Vec::new();
+        for at in places {
+            let base = aws::config_for(&testkit::moto_config("us-east-1").await, &at.region, None)
+                .await
+                .to_builder()
+                .endpoint_url(sts)
+                .build();
+            let role = member_role(&at.account);
+            let through = aws::config_for(&base, &at.region, Some(&role))
+                .await
+                .to_builder()
+                .endpoint_url(testkit::moto_endpoint())
+                .build();
+            inventories.push((
+                at.clone(),
+                aws::SdkInventory::new(&through, options.clone()),
+            ));
+        }
+        let inventories = std::sync::Mutex::new(inventories);
         self.central.app = app(&self.central, config, |at| {
-            (at == broken).then(|| aws::SdkInventory::new(&through_dead_sts, options.clone()))
+            let mut inventories = inventories.lock().expect("not poisoned");
+            let index = inventories.iter().position(|(place, _)| place == at)?;
+            Some(inventories.swap_remove(index).1)
         })
         .await;
-        role
     }
 
     /// What the same API call costs a deployment serving only its own spoke account and
@@ -227,6 +239,11 @@ impl Organisation {
             .await
             .is_some()
     }
+}
+
+/// The role palosync assumes in `account` by default.
+pub fn member_role(account: &str) -> String {
+    format!("arn:aws:iam::{account}:role/palosync-reader")
 }
 
 /// The deployment's environment: the test firewall's settings, the three places, the transit

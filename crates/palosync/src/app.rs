@@ -12,9 +12,9 @@ use crate::report::{Report, ReportedError, since};
 use crate::targets::{Member, MemberError, Targets};
 use aws::{FleetMember, FleetQuery, Inventory, InventoryError, SdkInventory, SnapshotInventory};
 use events::{EventFilter, Ingest, Trigger};
-use model::{Provenance, ReadTargets, ReconcileKey};
+use model::{AccountRegion, Provenance, ReadTargets, ReconcileKey};
 use planner::Scope;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
@@ -401,11 +401,15 @@ impl App {
             }
         }
         report.accounts_failed = read.failed.clone();
-        let accounts_failed = (!read.failed.is_empty()).then(|| AccountsFailed {
-            total: read.asked.places.len() + read.failed.len(),
-            failed: read.failed,
-            unconfirmed: read.unconfirmed,
-            others_reconciled: true,
+        let accounts_failed = (!read.failed.is_empty()).then(|| {
+            let mut places: BTreeSet<AccountRegion> = read.asked.places.keys().cloned().collect();
+            places.extend(read.failed.iter().map(FailedAccount::at));
+            AccountsFailed {
+                total: places.len(),
+                others_reconciled: !read.scope.is_empty(),
+                failed: read.failed,
+                unconfirmed: read.unconfirmed,
+            }
         });
         if !read.scope.is_empty() {
             let scope = Scope::new(read.scope);

@@ -61,6 +61,7 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, Diagn
                         !ingest.log_objects.is_empty()
                             || !ingest.triggers.iter().all(|t| failed.settled(t))
                     }
+                    // Unreadable: `collect` has already listed it in `failed_messages`.
                     Err(_) => false,
                 };
                 if unsettled && !report.failed_messages.contains(&message.message_id) {

@@ -301,6 +301,17 @@ async fn an_sqs_batch_returns_only_the_messages_that_need_the_failed_place() {
         message("needs-broken", &spoke, SPOKE_REGIONS[1], "AuthorizeSecurityGroupIngress", needs_broken),
         message("waits-for-broken", &spoke, SPOKE_REGIONS[0], "StopInstances", gone),
     ] });
+    // The run behind the answer: the broken place is asked once and reported once, though
+    // two messages need it.
+    let (report, result) = org.central.payload(batch.to_string().as_bytes()).await;
+    let error = result.expect_err("the broken place fails the run");
+    assert!(error.to_string().starts_with("1 of 3 "), "{error}");
+    assert_eq!(
+        report.accounts_failed.len(),
+        1,
+        "{:?}",
+        report.accounts_failed
+    );
     let mut context = lambda_runtime::Context::default();
     context.deadline = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -33,7 +33,8 @@ impl fmt::Display for FailedAccount {
     }
 }
 
-/// Some accounts or regions could not be read; the others were reconciled.
+/// Some accounts or regions could not be read or reconciled (`others_reconciled` says whether
+/// the rest were).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct AccountsFailed {
     /// Places with work this run.

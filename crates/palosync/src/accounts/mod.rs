@@ -134,8 +134,7 @@ impl Accounts {
         let (mut answers, conflicted) = without_conflicts(answers, self);
         let whole = whole && conflicted.is_empty();
         failed.extend(conflicted);
-        let confirmed = self.confirm_absences(&mut answers).await;
-        failed.extend(confirmed.failed);
+        let confirmed = self.confirm_absences(&mut answers, &mut failed).await;
         let by_place: BTreeMap<&AccountRegion, &Topology> =
             answers.iter().map(|a| (&a.place, &a.topology)).collect();
         let mut scope = Vec::new();
@@ -195,14 +194,13 @@ impl Accounts {
         let mut failed: Vec<FailedAccount> = failed.into_iter().chain(conflicted).collect();
         let mut unconfirmed = Vec::new();
         if failed.is_empty() {
-            let confirmed = self.confirm_absences(&mut answers).await;
-            if confirmed.failed.is_empty() {
+            let confirmed = self.confirm_absences(&mut answers, &mut failed).await;
+            if failed.is_empty() {
                 return Ok(merge::merge(
                     answers.into_iter().chain(confirmed.answers).collect(),
                     true,
                 ));
             }
-            failed = confirmed.failed;
             unconfirmed = confirmed.unconfirmed;
         }
         Err(AccountsFailed {
@@ -219,7 +217,11 @@ impl Accounts {
     /// its answer conflicts, the absence is taken back (unknown: the planner keeps what it
     /// allows) and that place is returned as failed, so the run reports it and the event
     /// comes again.
-    async fn confirm_absences(&self, answers: &mut [Answer]) -> Confirmed {
+    async fn confirm_absences(
+        &self,
+        answers: &mut Vec<Answer>,
+        failed: &mut Vec<FailedAccount>,
+    ) -> Confirmed {
         let mut asks: Asked = BTreeMap::new();
         for answer in answers.iter() {
             let absent = merge::absent_keys(answer);
@@ -235,41 +237,71 @@ impl Accounts {
             }
         }
         asks.retain(|_, keys| !keys.is_empty());
-        if asks.is_empty() {
+        // A place that already failed this run is not asked again (one more STS or EC2
+        // timeout against the deadline): what it would confirm waits for it.
+        let (down, reachable): (Asked, Asked) =
+            asks.into_iter().partition(|(at, _)| is_listed(at, failed));
+        if down.is_empty() && reachable.is_empty() {
             return Confirmed::default();
         }
-        let (confirmations, mut failed) = self.ask(&asks, None).await;
+        let (mut confirmations, mut unreachable) = self.ask(&reachable, None).await;
+        let mut conflicted: Vec<FailedAccount> = Vec::new();
         let mut all: Vec<&Answer> = answers.iter().collect();
         all.extend(&confirmations);
         for conflict in merge::conflicts_among(&all) {
             let [one, other] = &conflict.places;
+            // One place read twice (its keys, then this check) may have changed in between:
+            // its first read is the one merged.
+            if one == other {
+                continue;
+            }
             for (at, other) in [(one, other), (other, one)] {
-                if !failed.iter().any(|f| &f.at() == at) {
+                if !is_listed(at, &unreachable) && !is_listed(at, &conflicted) {
                     let message = format!("it and {other} both hold {}", conflict.what);
-                    failed.push(self.failure(at, message));
+                    conflicted.push(self.failure(at, message));
                 }
             }
         }
-        if failed.is_empty() {
-            return Confirmed {
-                answers: confirmations,
-                ..Confirmed::default()
-            };
+        // Places in conflict are left out whole, as in the first read.
+        answers.retain(|a| !is_listed(&a.place, &conflicted));
+        confirmations.retain(|a| !is_listed(&a.place, &conflicted));
+
+        let mut unconfirmed: Vec<ReconcileKey> = Vec::new();
+        let mut wait = |keys: Option<&Vec<ReconcileKey>>| -> String {
+            let keys = keys.map(Vec::as_slice).unwrap_or_default();
+            for key in keys {
+                if !unconfirmed.contains(key) {
+                    unconfirmed.push(key.clone());
+                }
+            }
+            list(keys)
+        };
+        for failure in unreachable.iter_mut().chain(conflicted.iter_mut()) {
+            let waiting = wait(reachable.get(&failure.at()));
+            if !waiting.is_empty() {
+                failure.message = format!(
+                    "could not confirm that these are gone: {waiting}; they are kept until it \
+                     can ({})",
+                    failure.message
+                );
+            }
         }
-        let unconfirmed: Vec<ReconcileKey> = asks.into_values().flatten().collect();
+        for (at, keys) in &down {
+            let waiting = wait(Some(keys));
+            if let Some(failure) = failed.iter_mut().find(|f| &f.at() == at) {
+                failure.message = format!(
+                    "{}; the removal of {waiting} waits for it as well",
+                    failure.message
+                );
+            }
+        }
         for answer in answers.iter_mut() {
             merge::forget_absent(&mut answer.topology, &unconfirmed);
         }
-        for failure in &mut failed {
-            failure.message = format!(
-                "could not confirm that {} are gone ({}); they are kept until it can",
-                list(&unconfirmed),
-                failure.message
-            );
-        }
+        failed.extend(unreachable);
+        failed.extend(conflicted);
         Confirmed {
-            answers: Vec::new(),
-            failed,
+            answers: confirmations,
             unconfirmed,
         }
     }
@@ -326,10 +358,12 @@ impl Accounts {
 struct Confirmed {
     /// Their reads, merged with the keys' own.
     answers: Vec<Answer>,
-    /// Places that could not answer, or answered in conflict.
-    failed: Vec<FailedAccount>,
-    /// The absences taken back because of them.
+    /// The absences taken back: a place that could not answer may hold them.
     unconfirmed: Vec<ReconcileKey>,
+}
+
+fn is_listed(at: &AccountRegion, failed: &[FailedAccount]) -> bool {
+    failed.iter().any(|f| &f.at() == at)
 }
 
 fn list(keys: &[ReconcileKey]) -> String {
@@ -351,10 +385,7 @@ fn without_conflicts(
             (&conflict.places[0], &conflict.places[1]),
             (&conflict.places[1], &conflict.places[0]),
         ] {
-            if failed
-                .iter()
-                .any(|f| f.account == at.account && f.region == at.region)
-            {
+            if is_listed(at, &failed) {
                 continue;
             }
             let message = format!(
@@ -367,11 +398,7 @@ fn without_conflicts(
     }
     let answers = answers
         .into_iter()
-        .filter(|a| {
-            !failed
-                .iter()
-                .any(|f| f.account == a.place.account && f.region == a.place.region)
-        })
+        .filter(|a| !is_listed(&a.place, &failed))
         .collect();
     (answers, failed)
 }

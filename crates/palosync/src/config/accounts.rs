@@ -25,7 +25,7 @@
 use super::ConfigError;
 use model::AccountRegion;
 use serde::Deserialize;
-use serde::de::{Deserializer, SeqAccess, Visitor};
+use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -195,13 +195,32 @@ struct TomlAccount {
 }
 
 impl TomlAccount {
-    fn entry(&self) -> String {
+    /// The entry in the variable's form. A field may not hold a separator of that form, which
+    /// would split it into other entries than the table says.
+    fn entry(&self) -> Result<String, String> {
+        let separators = |c: char| c == ',' || c.is_whitespace();
+        let mut fields = std::iter::once(&self.account).chain(&self.regions);
+        if let Some(field) = fields.find(|f| f.contains(separators) || f.contains([':', '+', '=']))
+        {
+            return Err(format!(
+                "{field:?} is not one account id or one region name"
+            ));
+        }
+        if self.regions.is_empty() {
+            return Err(format!("account {} lists no regions", self.account));
+        }
         let mut entry = format!("{}:{}", self.account, self.regions.join("+"));
         if let Some(role) = &self.role_arn {
+            if role.contains(separators) {
+                return Err(format!(
+                    "role_arn {role:?}: commas and spaces separate entries, so no role ARN can \
+                     hold one"
+                ));
+            }
             entry.push('=');
             entry.push_str(role);
         }
-        entry
+        Ok(entry)
     }
 }
 
@@ -223,7 +242,19 @@ pub fn from_toml<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<St
         fn visit_seq<A: SeqAccess<'de>>(self, mut tables: A) -> Result<String, A::Error> {
             let mut entries = Vec::new();
             while let Some(table) = tables.next_element::<TomlAccount>()? {
-                entries.push(table.entry());
+                let entry = table.entry().map_err(|why| {
+                    A::Error::custom(format!(
+                        "[[palosync_accounts]] #{}: {why}",
+                        entries.len() + 1
+                    ))
+                })?;
+                entries.push(entry);
+            }
+            if entries.is_empty() {
+                return Err(A::Error::custom(
+                    "an empty list: leave palosync_accounts out to serve only the deployment's \
+                     own account and region",
+                ));
             }
             Ok(entries.join(", "))
         }

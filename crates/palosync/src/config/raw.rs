@@ -280,7 +280,33 @@ mod tests {
             "[[palosync_accounts]]\naccount = \"111111111111\"\nregion = [\"us-east-1\"]",
         )
         .unwrap_err();
-        assert!(misspelt.to_string().contains("region"), "{misspelt}");
+        assert!(misspelt.to_string().contains("unknown field"), "{misspelt}");
+    }
+
+    #[test]
+    fn a_toml_account_table_cannot_smuggle_in_other_entries() {
+        let table = |body: &str| {
+            RawSettings::from_toml(&format!("[[palosync_accounts]]\n{body}"))
+                .unwrap_err()
+                .to_string()
+        };
+        let smuggled =
+            table("account = \"111111111111\"\nregions = [\"eu-west-1, 333333333333:us-east-1\"]");
+        assert!(
+            smuggled.contains("#1") && smuggled.contains("not one account id"),
+            "{smuggled}"
+        );
+        let role = table(
+            "account = \"111111111111\"\nregions = [\"eu-west-1\"]\n\
+             role_arn = \"arn:aws:iam::111111111111:role/a,b\"",
+        );
+        assert!(role.contains("role_arn"), "{role}");
+        let no_regions = table("account = \"111111111111\"\nregions = []");
+        assert!(no_regions.contains("no regions"), "{no_regions}");
+        let empty = RawSettings::from_toml("palosync_accounts = []")
+            .unwrap_err()
+            .to_string();
+        assert!(empty.contains("empty list"), "{empty}");
     }
 
     #[test]

@@ -59,9 +59,10 @@ fn relay(mut from: TcpStream, mut to: TcpStream, counter: Option<&AtomicUsize>) 
     let mut buffer = [0u8; 16 * 1024];
     let mut window: Vec<u8> = Vec::new();
     while let Ok(n) = from.read(&mut buffer) {
-        if n == 0 || to.write_all(&buffer[..n]).is_err() {
+        if n == 0 {
             break;
         }
+        // Counted before it is forwarded, so the count is complete once the answer arrives.
         if let Some(counter) = counter {
             window.extend_from_slice(&buffer[..n]);
             let found = window
@@ -72,6 +73,9 @@ fn relay(mut from: TcpStream, mut to: TcpStream, counter: Option<&AtomicUsize>) 
             // Keep only what could begin a match that the next read completes.
             let keep = window.len().min(NEEDLE.len() - 1);
             window.drain(..window.len() - keep);
+        }
+        if to.write_all(&buffer[..n]).is_err() {
+            break;
         }
     }
     let _ = to.shutdown(Shutdown::Write);

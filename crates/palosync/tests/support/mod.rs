@@ -82,7 +82,10 @@ pub fn candidate_rule_names(sim: &RunningSimulator) -> Vec<String> {
 
 pub mod moto;
 pub mod organisation;
+mod policy;
 pub mod sts_counter;
+
+pub use policy::*;
 
 use palosync::app::{App, AppError, TopologySource, Work};
 use palosync::config::{Config, RawSettings};
@@ -460,49 +463,6 @@ impl Harness {
     }
 }
 
-/// Rules committed to the running configuration of the firewall `admin` talks to.
-pub async fn running_rules_of(admin: &panos::Client) -> Vec<SecurityRule> {
-    let xpath = Location::vsys("vsys1").security_rules();
-    let node = admin.show(&xpath).await.expect("show running rules");
-    node.map(|rules| {
-        rules
-            .children_named("entry")
-            .map(|e| SecurityRule::from_entry(e).expect("rule parses"))
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
-/// `test security-policy-match` for tcp from `source` to `destination`:`port` as App-ID
-/// `application`, untrust to trust.
-pub fn tcp_query(
-    source: &str,
-    destination: &str,
-    port: u16,
-    application: &str,
-) -> panos::PolicyMatchQuery {
-    panos::PolicyMatchQuery {
-        from: "untrust".into(),
-        to: "trust".into(),
-        source: source.parse().expect("source"),
-        destination: destination.parse().expect("destination"),
-        protocol: 6,
-        destination_port: Some(port),
-        application: Some(application.into()),
-        source_user: None,
-        vsys: None,
-    }
-}
-
-/// The App-ID a flow to the test VPC's tcp `port` carries (https, ssh, or anything else).
-pub fn app_id_of(port: u16) -> &'static str {
-    match port {
-        443 => "ssl",
-        22 => "ssh",
-        _ => "unknown-tcp",
-    }
-}
-
 /// The partner network's tcp/8443 opened on `web` in moto, and the CloudTrail request
 /// parameters of that `AuthorizeSecurityGroupIngress`.
 pub async fn authorize_partner_8443(ec2: &aws_sdk_ec2::Client, web: &str) -> serde_json::Value {
@@ -519,43 +479,4 @@ pub async fn authorize_partner_8443(ec2: &aws_sdk_ec2::Client, web: &str) -> ser
     serde_json::json!({ "groupId": web, "ipPermissions": { "items": [{
         "ipProtocol": "tcp", "fromPort": 8443, "toPort": 8443,
         "ipRanges": { "items": [{ "cidrIp": "198.51.100.0/24" }] } }] } })
-}
-
-/// The managed rule of the firewall behind `admin` that allows tcp from `source` to
-/// `destination`:`port` as App-ID `application`, asked of the firewall itself
-/// (`test security-policy-match`).
-pub async fn managed_rule_allowing(
-    admin: &panos::Client,
-    source: &str,
-    destination: &str,
-    port: u16,
-    application: &str,
-) -> Option<String> {
-    let query = tcp_query(source, destination, port, application);
-    let answer = admin.policy_match(&query).await.expect("policy match");
-    let panos::PolicyMatch::Match { rule, .. } = answer else {
-        return None;
-    };
-    let managed = managed_rules_of(admin).await;
-    let allows = managed
-        .iter()
-        .any(|r| r.name == rule && r.action == Some(panos::RuleAction::Allow));
-    allows.then_some(rule)
-}
-
-/// Those of them palosync manages (tagged `palosync`).
-pub async fn managed_rules_of(admin: &panos::Client) -> Vec<SecurityRule> {
-    running_rules_of(admin)
-        .await
-        .into_iter()
-        .filter(|r| r.tags.iter().any(|t| t == "palosync"))
-        .collect()
-}
-
-/// The operator's rule above palosync's block, as every test firewall starts.
-pub async fn seed_operator_rule(admin: &panos::Client) {
-    let rule = palosync::demo::operator_rule(OPERATOR_RULE, "untrust", "trust", BASTION, "ssh");
-    palosync::demo::seed_operator_rules(admin, &[rule], "Clean up", ADMIN)
-        .await
-        .expect("seed the operator rule");
 }

@@ -157,14 +157,7 @@ impl Deployment {
     /// The rules of a device group's pre-rulebase in Panorama's running config.
     async fn group_rules(&self, group: &str) -> Vec<SecurityRule> {
         let xpath = Location::panorama_device_group(group, RulebaseSide::Pre).security_rules();
-        let node = self.admin.show(&xpath).await.expect("show running rules");
-        node.map(|rules| {
-            rules
-                .children_named("entry")
-                .map(|e| SecurityRule::from_entry(e).expect("rule parses"))
-                .collect()
-        })
-        .unwrap_or_default()
+        running_rules_at(&self.admin, &xpath).await
     }
 
     /// The rule of palosync's that allows the partner's tcp `port` to `destination` on the

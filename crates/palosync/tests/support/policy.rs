@@ -5,8 +5,12 @@ use super::*;
 
 /// Rules committed to the running configuration of the firewall `admin` talks to.
 pub async fn running_rules_of(admin: &panos::Client) -> Vec<SecurityRule> {
-    let xpath = Location::vsys("vsys1").security_rules();
-    let node = admin.show(&xpath).await.expect("show running rules");
+    running_rules_at(admin, &Location::vsys("vsys1").security_rules()).await
+}
+
+/// The running configuration's rules at `xpath` (a vsys, a device group's rulebase).
+pub async fn running_rules_at(admin: &panos::Client, xpath: &panos::XPath) -> Vec<SecurityRule> {
+    let node = admin.show(xpath).await.expect("show running rules");
     node.map(|rules| {
         rules
             .children_named("entry")

@@ -13,7 +13,6 @@
 mod support;
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::VpcEndpointType;
 use model::PolicyMode;
 use palosync::config::{Config, RawSettings};
 use support::organisation::*;
@@ -23,22 +22,6 @@ const CENTRAL: &str = "100000000082";
 const SPOKE: &str = "100000000083";
 const REGION: &str = SPOKE_REGIONS[0];
 const SERVICE: &str = "vpce-svc-0a1b2c3d4e5f60718";
-
-async fn server(ec2: &Client, vpc: &str, subnet: &str, ip: &str) -> String {
-    let https = testkit::tcp(443, 443).ip_ranges(testkit::cidr("0.0.0.0/0"));
-    let group = testkit::create_group(ec2, vpc, &format!("web-{ip}"), vec![https.build()]).await;
-    ec2.run_instances()
-        .image_id(testkit::any_image(ec2).await)
-        .min_count(1)
-        .max_count(1)
-        .subnet_id(subnet)
-        .private_ip_address(ip)
-        .security_group_ids(&group)
-        .send()
-        .await
-        .expect("run instance");
-    group
-}
 
 /// The spoke: its GWLB endpoint, and the three subnets' servers' groups.
 struct Spoke {
@@ -53,51 +36,20 @@ async fn spoke() -> Spoke {
     let vpc = testkit::create_vpc(&ec2, "10.5.0.0/16").await;
     let igw = testkit::internet_gateway(&ec2, &vpc).await;
     let endpoints = testkit::create_subnet(&ec2, &vpc, "10.5.9.0/24", None).await;
-    let endpoint = ec2
-        .create_vpc_endpoint()
-        .vpc_id(&vpc)
-        .vpc_endpoint_type(VpcEndpointType::GatewayLoadBalancer)
-        .service_name(format!("com.amazonaws.vpce.{REGION}.{SERVICE}"))
-        .subnet_ids(&endpoints)
-        .send()
-        .await
-        .expect("create GWLB endpoint");
-    let endpoint = endpoint
-        .vpc_endpoint()
-        .and_then(|e| e.vpc_endpoint_id())
-        .expect("endpoint id")
-        .to_owned();
+    let endpoint = testkit::gwlb_endpoint(&ec2, REGION, &vpc, &endpoints, SERVICE).await;
     let mut groups = Vec::new();
     for n in 1..=3 {
         let subnet = testkit::create_subnet(&ec2, &vpc, &format!("10.5.{n}.0/24"), None).await;
-        let table = testkit::route_table_for(&ec2, &vpc, &subnet).await;
-        let default = ec2
-            .create_route()
-            .route_table_id(&table)
-            .destination_cidr_block("0.0.0.0/0");
-        let default = match n {
-            1 => default.vpc_endpoint_id(&endpoint),
-            _ => default.gateway_id(&igw),
-        };
-        default.send().await.expect("default route");
-        groups.push(server(&ec2, &vpc, &subnet, &format!("10.5.{n}.20")).await);
+        let (table, _) = testkit::route_table(&ec2, &vpc, &[&subnet]).await;
+        let default = if n == 1 { &endpoint } else { &igw };
+        testkit::route(&ec2, &table, "0.0.0.0/0", default).await;
+        let (_, _, group) =
+            testkit::https_server(&ec2, &vpc, &subnet, &format!("10.5.{n}.20")).await;
+        groups.push(group);
     }
     // Ingress routing: the gateway's edge table sends the second subnet's block to the endpoint.
-    let edge = ec2.create_route_table().vpc_id(&vpc).send().await.unwrap();
-    let edge = edge.route_table().unwrap().route_table_id().unwrap();
-    ec2.associate_route_table()
-        .route_table_id(edge)
-        .gateway_id(&igw)
-        .send()
-        .await
-        .expect("edge association");
-    ec2.create_route()
-        .route_table_id(edge)
-        .destination_cidr_block("10.5.2.0/24")
-        .vpc_endpoint_id(&endpoint)
-        .send()
-        .await
-        .expect("edge route");
+    let edge = testkit::edge_route_table(&ec2, &vpc, &igw).await;
+    testkit::route(&ec2, &edge, "10.5.2.0/24", &endpoint).await;
     Spoke {
         ec2,
         endpoint,

@@ -12,7 +12,6 @@
 
 use aws::{Inventory, InventoryOptions, ScopeOptions, SdkInventory};
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::VpcEndpointType;
 use model::{InstanceId, ReconcileKey, Settings, Topology};
 use planner::scope::{FirewallTargets, RouteIndex, in_scope_enis};
 use planner::services::ServiceMatch;
@@ -37,57 +36,14 @@ async fn vpc(ec2: &Client, cidr: &str) -> Vpc {
 
 /// A Gateway Load Balancer endpoint of `service` in `subnet`; returns its id.
 async fn endpoint(ec2: &Client, vpc: &str, subnet: &str, service: &str) -> String {
-    let out = ec2
-        .create_vpc_endpoint()
-        .vpc_id(vpc)
-        .vpc_endpoint_type(VpcEndpointType::GatewayLoadBalancer)
-        .service_name(format!("com.amazonaws.vpce.{REGION}.{service}"))
-        .subnet_ids(subnet)
-        .send()
-        .await
-        .expect("create GWLB endpoint");
-    out.vpc_endpoint()
-        .unwrap()
-        .vpc_endpoint_id()
-        .unwrap()
-        .to_owned()
-}
-
-async fn route(ec2: &Client, table: &str, cidr: &str, target: &str) {
-    let request = ec2
-        .create_route()
-        .route_table_id(table)
-        .destination_cidr_block(cidr);
-    let request = match target.split('-').next() {
-        Some("vpce") => request.vpc_endpoint_id(target),
-        Some("eni") => request.network_interface_id(target),
-        _ => request.gateway_id(target),
-    };
-    request.send().await.expect("create route");
+    testkit::gwlb_endpoint(ec2, REGION, vpc, subnet, service).await
 }
 
 /// An instance at `ip` in `subnet` with a group allowing tcp/443 from anywhere; returns
 /// (instance id, its interface id).
 async fn server(ec2: &Client, vpc: &str, subnet: &str, ip: &str) -> (String, String) {
-    let https = testkit::tcp(443, 443).ip_ranges(testkit::cidr("0.0.0.0/0"));
-    let group = testkit::create_group(ec2, vpc, &format!("web-{ip}"), vec![https.build()]).await;
-    let out = ec2
-        .run_instances()
-        .image_id(testkit::any_image(ec2).await)
-        .min_count(1)
-        .max_count(1)
-        .subnet_id(subnet)
-        .private_ip_address(ip)
-        .security_group_ids(group)
-        .send()
-        .await
-        .expect("run instance");
-    let instance = &out.instances()[0];
-    let eni = instance.network_interfaces()[0].network_interface_id();
-    (
-        instance.instance_id().unwrap().to_owned(),
-        eni.unwrap().to_owned(),
-    )
+    let (instance, eni, _) = testkit::https_server(ec2, vpc, subnet, ip).await;
+    (instance, eni)
 }
 
 /// The firewall: an instance in a subnet of `vpc`; returns (instance id, interface id).
@@ -152,17 +108,17 @@ async fn a_default_route_to_a_gwlb_endpoint_of_the_firewall_service_brings_a_spo
     let ours = endpoint(&ec2, &spoke.id, &endpoints, SERVICE).await;
     let theirs = endpoint(&ec2, &spoke.id, &endpoints, OTHER_SERVICE).await;
     let app = testkit::create_subnet(&ec2, &spoke.id, "10.61.1.0/24", None).await;
-    route(
+    testkit::route(
         &ec2,
-        &testkit::route_table_for(&ec2, &spoke.id, &app).await,
+        &testkit::route_table(&ec2, &spoke.id, &[&app]).await.0,
         "0.0.0.0/0",
         &ours,
     )
     .await;
     server(&ec2, &spoke.id, &app, "10.61.1.20").await;
     let elsewhere = testkit::create_subnet(&ec2, &spoke.id, "10.61.2.0/24", None).await;
-    let table = testkit::route_table_for(&ec2, &spoke.id, &elsewhere).await;
-    route(&ec2, &table, "0.0.0.0/0", &theirs).await;
+    let (table, _) = testkit::route_table(&ec2, &spoke.id, &[&elsewhere]).await;
+    testkit::route(&ec2, &table, "0.0.0.0/0", &theirs).await;
     server(&ec2, &spoke.id, &elsewhere, "10.61.2.20").await;
 
     let (topology, endpoint_calls) = read_everything(&config, &fw).await;
@@ -200,33 +156,16 @@ async fn an_internet_gateway_edge_table_routing_the_subnet_to_the_firewall_bring
     for n in 1..=3 {
         let subnet =
             testkit::create_subnet(&ec2, &spoke.id, &format!("10.62.{n}.0/24"), None).await;
-        let table = testkit::route_table_for(&ec2, &spoke.id, &subnet).await;
-        route(&ec2, &table, "0.0.0.0/0", &spoke.igw).await;
+        let (table, _) = testkit::route_table(&ec2, &spoke.id, &[&subnet]).await;
+        testkit::route(&ec2, &table, "0.0.0.0/0", &spoke.igw).await;
         server(&ec2, &spoke.id, &subnet, &format!("10.62.{n}.20")).await;
         public.push(subnet);
     }
     // The edge table: 10.62.1.0/24 to the firewall's interface, 10.62.2.0/24 to our endpoint,
     // 10.62.3.0/24 stays local.
-    let edge = ec2
-        .create_route_table()
-        .vpc_id(&spoke.id)
-        .send()
-        .await
-        .unwrap();
-    let edge = edge
-        .route_table()
-        .unwrap()
-        .route_table_id()
-        .unwrap()
-        .to_owned();
-    ec2.associate_route_table()
-        .route_table_id(&edge)
-        .gateway_id(&spoke.igw)
-        .send()
-        .await
-        .expect("edge association");
-    route(&ec2, &edge, "10.62.1.0/24", &fw_eni).await;
-    route(&ec2, &edge, "10.62.2.0/24", &ours).await;
+    let edge = testkit::edge_route_table(&ec2, &spoke.id, &spoke.igw).await;
+    testkit::route(&ec2, &edge, "10.62.1.0/24", &fw_eni).await;
+    testkit::route(&ec2, &edge, "10.62.2.0/24", &ours).await;
 
     let (topology, _) = read_everything(&config, &fw).await;
     let settings = settings(&fw);

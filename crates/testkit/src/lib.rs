@@ -10,6 +10,9 @@ use aws_sdk_ec2::Client;
 use aws_sdk_ec2::config::Credentials;
 use aws_sdk_ec2::types::{IpPermission, IpRange};
 
+mod routing;
+pub use routing::{edge_route_table, gwlb_endpoint, route, route_table};
+
 /// The moto server's URL; fails the test (never skips it) when unset.
 pub fn moto_endpoint() -> String {
     match std::env::var("MOTO_ENDPOINT") {
@@ -98,28 +101,6 @@ pub async fn create_subnet(ec2: &Client, vpc: &str, cidr: &str, ipv6: Option<Str
         .to_owned()
 }
 
-/// A new route table of `vpc`, associated with `subnet`; returns its id.
-pub async fn route_table_for(ec2: &Client, vpc: &str, subnet: &str) -> String {
-    let out = ec2
-        .create_route_table()
-        .vpc_id(vpc)
-        .send()
-        .await
-        .expect("create route table");
-    let table = out
-        .route_table()
-        .and_then(|t| t.route_table_id())
-        .expect("route table id")
-        .to_owned();
-    ec2.associate_route_table()
-        .route_table_id(&table)
-        .subnet_id(subnet)
-        .send()
-        .await
-        .expect("associate route table");
-    table
-}
-
 /// A security group of `vpc` with these ingress permissions; returns its id.
 pub async fn create_group(
     ec2: &Client,
@@ -167,4 +148,34 @@ pub async fn any_image(ec2: &Client) -> String {
         .image_id()
         .expect("moto preloads images")
         .to_owned()
+}
+
+/// An instance at `ip` in `subnet` with a group of its own allowing tcp/443 from anywhere;
+/// returns (instance id, its interface id, the group id).
+pub async fn https_server(
+    ec2: &Client,
+    vpc: &str,
+    subnet: &str,
+    ip: &str,
+) -> (String, String, String) {
+    let https = tcp(443, 443).ip_ranges(cidr("0.0.0.0/0"));
+    let group = create_group(ec2, vpc, &format!("web-{ip}"), vec![https.build()]).await;
+    let out = ec2
+        .run_instances()
+        .image_id(any_image(ec2).await)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(subnet)
+        .private_ip_address(ip)
+        .security_group_ids(&group)
+        .send()
+        .await
+        .expect("run instance");
+    let instance = &out.instances()[0];
+    let eni = instance.network_interfaces()[0].network_interface_id();
+    (
+        instance.instance_id().expect("instance id").to_owned(),
+        eni.expect("interface id").to_owned(),
+        group,
+    )
 }

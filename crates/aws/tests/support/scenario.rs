@@ -181,16 +181,8 @@ pub async fn second_interface(
 }
 
 async fn table(ec2: &Client, vpc: &str) -> RouteTableId {
-    let out = ec2
-        .create_route_table()
-        .vpc_id(vpc)
-        .send()
-        .await
-        .expect("create route table");
-    out.route_table()
-        .and_then(|t| t.route_table_id())
-        .expect("table id")
-        .into()
+    let (table, _) = testkit::route_table(ec2, vpc, &[]).await;
+    table.as_str().into()
 }
 
 async fn associate(ec2: &Client, table: &RouteTableId, subnet: &SubnetId) -> AssociationId {

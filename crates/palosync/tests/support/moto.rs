@@ -85,7 +85,7 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
     let (web1, web1_ip) = launch(ec2, &image, &app, &web_group).await;
     let (pub1, pub1_ip) = launch(ec2, &image, &public, &web_group).await;
 
-    let (app_table, app_associations) = route_table(ec2, &vpc, &[&app]).await;
+    let (app_table, app_associations) = testkit::route_table(ec2, &vpc, &[&app]).await;
     ec2.create_route()
         .route_table_id(&app_table)
         .destination_cidr_block("0.0.0.0/0")
@@ -93,7 +93,7 @@ pub async fn build_vpc(ec2: &Client) -> Vpc {
         .send()
         .await
         .expect("route to the firewall");
-    let (public_table, _) = route_table(ec2, &vpc, &[&public, &fw_trust]).await;
+    let (public_table, _) = testkit::route_table(ec2, &vpc, &[&public, &fw_trust]).await;
     ec2.create_route()
         .route_table_id(&public_table)
         .destination_cidr_block("0.0.0.0/0")
@@ -184,30 +184,4 @@ pub async fn launch_with_interface(
         .expect("private ip")
         .to_owned();
     (id, eni, address)
-}
-
-async fn route_table(ec2: &Client, vpc: &str, subnets: &[&str]) -> (String, Vec<String>) {
-    let out = ec2
-        .create_route_table()
-        .vpc_id(vpc)
-        .send()
-        .await
-        .expect("create route table");
-    let table = out
-        .route_table()
-        .and_then(|t| t.route_table_id())
-        .expect("route table id")
-        .to_owned();
-    let mut associations = Vec::new();
-    for subnet in subnets {
-        let out = ec2
-            .associate_route_table()
-            .route_table_id(&table)
-            .subnet_id(*subnet)
-            .send()
-            .await
-            .expect("associate route table");
-        associations.push(out.association_id().expect("association id").to_owned());
-    }
-    (table, associations)
 }

@@ -267,10 +267,7 @@ impl App {
             panos::ApiKey::new(key),
             DEFAULT_JOB_POLL_INTERVAL,
         )?;
-        let scope = aws::ScopeOptions {
-            firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
-            extra_route_targets: config.policy.extra_route_targets.clone(),
-        };
+        let scope = config.scope_options();
         let options = aws::InventoryOptions::new(scope.clone());
         let topology = match snapshot {
             Some(_) if !config.accounts.is_empty() => return Err(AppError::SnapshotWithAccounts),

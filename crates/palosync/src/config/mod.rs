@@ -150,6 +150,14 @@ impl Config {
             .collect()
     }
 
+    /// What the AWS inventory needs to know of the policy to decide scope.
+    pub fn scope_options(&self) -> aws::ScopeOptions {
+        aws::ScopeOptions {
+            firewall_instance_id: Some(self.policy.firewall_instance_id.clone()),
+            extra_route_targets: self.policy.extra_route_targets.clone(),
+        }
+    }
+
     /// Every setting a writing command needs.
     pub fn validate(raw: &RawSettings) -> Result<Config, ConfigError> {
         Self::validate_for(raw, Needs::Write)

@@ -50,7 +50,7 @@ pub async fn spoke(account: &str, region: &'static str, cidr: &str) -> Spoke {
         .and_then(|t| t.transit_gateway_id())
         .expect("transit gateway id")
         .to_owned();
-    let table = testkit::route_table_for(&ec2, &vpc, &subnet).await;
+    let (table, _) = testkit::route_table(&ec2, &vpc, &[&subnet]).await;
     ec2.create_route()
         .route_table_id(&table)
         .destination_cidr_block("0.0.0.0/0")
@@ -153,10 +153,7 @@ impl Organisation {
     /// Read `places` through their member role assumed from the STS at `sts`; EC2 stays moto.
     pub async fn assume_through(&mut self, places: &[model::AccountRegion], sts: &str) {
         let config = self.central.app.config.clone();
-        let options = aws::InventoryOptions::new(aws::ScopeOptions {
-            firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
-            extra_route_targets: config.policy.extra_route_targets.clone(),
-        });
+        let options = aws::InventoryOptions::new(config.scope_options());
         let mut inventories = Vec::new();
         for at in places {
             let base = aws::config_for(&testkit::moto_config("us-east-1").await, &at.region, None)
@@ -197,10 +194,7 @@ impl Organisation {
         config.accounts.clear();
         config.account = Some(self.spoke_account.clone());
         config.region = Some(region.to_owned());
-        let options = aws::InventoryOptions::new(aws::ScopeOptions {
-            firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
-            extra_route_targets: config.policy.extra_route_targets.clone(),
-        });
+        let options = aws::InventoryOptions::new(config.scope_options());
         let sdk = testkit::moto_config_in_account(region, &self.spoke_account).await;
         let inventory = aws::SdkInventory::new(&sdk, options);
         let firewall = firewall(&self.central, &config);
@@ -312,10 +306,7 @@ pub async fn accounts_source(
     config: &Config,
     replace: impl Fn(&model::AccountRegion) -> Option<aws::SdkInventory>,
 ) -> TopologySource {
-    let options = aws::InventoryOptions::new(aws::ScopeOptions {
-        firewall_instance_id: Some(config.policy.firewall_instance_id.clone()),
-        extra_route_targets: config.policy.extra_route_targets.clone(),
-    });
+    let options = aws::InventoryOptions::new(config.scope_options());
     let base = testkit::moto_config("us-east-1").await;
     let mut accounts = Accounts::new(&base, &config.accounts, options).await;
     accounts.places = accounts
